@@ -1,0 +1,122 @@
+"""The ``pollama`` command: argument wiring and dispatch.
+
+Each command lives in its own module, imported only when that command runs, so that quick
+commands such as ``pollama list`` start fast. Every command but ``serve`` is a client of the server.
+Errors print ``Error: <message>`` to stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from pollama import __version__
+
+HOST_ONLY = ("OLLAMA_HOST",)
+SERVE_ENV = (
+    "OLLAMA_DEBUG",
+    "OLLAMA_HOST",
+    "OLLAMA_CONTEXT_LENGTH",
+    "OLLAMA_KEEP_ALIVE",
+    "OLLAMA_MAX_LOADED_MODELS",
+    "OLLAMA_MAX_QUEUE",
+    "OLLAMA_MODELS",
+    "OLLAMA_NUM_PARALLEL",
+    "OLLAMA_NOPRUNE",
+    "OLLAMA_ORIGINS",
+    "OLLAMA_FLASH_ATTENTION",
+    "OLLAMA_KV_CACHE_TYPE",
+    "OLLAMA_LOAD_TIMEOUT",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors reported the way every other error is."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"Error: {message}\n")
+        raise SystemExit(1)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from pollama.config import env_help
+
+    parser = _Parser(prog="pollama", description="Large language model runner")
+    parser.add_argument("-v", "--version", action="store_true", help="Show version information")
+    sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
+
+    def command(name: str, help_text: str, env: tuple[str, ...] = HOST_ONLY, **kw: object) -> argparse.ArgumentParser:
+        return sub.add_parser(
+            name,
+            help=help_text,
+            description=help_text,
+            epilog=env_help(env),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    command("serve", "Start ollama", SERVE_ENV, aliases=["start"])
+    create = command("create", "Create a model")
+    create.add_argument("model")
+    create.add_argument("-f", "--file", help='Name of the Modelfile (default "Modelfile")')
+    create.add_argument("-q", "--quantize", help="Quantize model to this level (e.g. q4_K_M)")
+    show = command("show", "Show information for a model")
+    show.add_argument("model")
+    for flag, text in (
+        ("--license", "Show license of a model"),
+        ("--modelfile", "Show Modelfile of a model"),
+        ("--parameters", "Show parameters of a model"),
+        ("--template", "Show template of a model"),
+        ("--system", "Show system message of a model"),
+    ):
+        show.add_argument(flag, action="store_true", help=text)
+    show.add_argument("-v", "--verbose", action="store_true", help="Show detailed model information")
+    ls = command("list", "List models", aliases=["ls"])
+    ls.add_argument("prefix", nargs="?", default="")
+    cp = command("cp", "Copy a model")
+    cp.add_argument("source")
+    cp.add_argument("destination")
+    rm = command("rm", "Remove a model")
+    rm.add_argument("models", nargs="+", metavar="MODEL")
+    return parser
+
+
+# command name -> module under pollama.cli that defines ``run(args) -> int``
+COMMANDS = {
+    "serve": "serve",
+    "start": "serve",
+    "create": "create",
+    "show": "show",
+    "list": "models",
+    "ls": "models",
+    "cp": "models",
+    "rm": "models",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    from pollama.errors import PollamaError
+
+    try:
+        if args.version:
+            from pollama.cli.version import print_version
+
+            return print_version()
+        if not args.command:
+            build_parser().print_help()
+            return 0
+        module = importlib.import_module(f"pollama.cli.{COMMANDS[args.command]}")
+        result: int = module.run(args)
+        return result
+    except PollamaError as err:
+        sys.stderr.write(f"Error: {err}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+__all__ = ["build_parser", "main"]

@@ -1,0 +1,37 @@
+"""``pollama serve``: prepare the store, then run the API server until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import logging
+
+import uvicorn
+
+from pollama.config import Settings
+from pollama.server.app import create_app
+from pollama.server.state import AppState
+from pollama.store import Store
+
+log = logging.getLogger("pollama")
+
+
+def serve(settings: Settings) -> None:
+    """Run the server in the foreground (blocking)."""
+    logging.basicConfig(
+        level=logging.DEBUG if settings.debug else logging.INFO,
+        format="time=%(asctime)s level=%(levelname)s source=%(name)s msg=%(message)s",
+    )
+    store = Store(settings.models)
+    if not settings.noprune:
+        removed = store.prune()
+        if removed:
+            log.info("pruned %d unused blob(s)", removed)
+    app = create_app(AppState(settings=settings, store=store))
+    log.info("Listening on %s:%d (version %s)", settings.host.bind_host, settings.host.port, "pollama")
+    uvicorn.run(
+        app,
+        host=settings.host.bind_host,
+        port=settings.host.port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
