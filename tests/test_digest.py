@@ -13,7 +13,9 @@ HEX = "ab" * 32
 
 
 @pytest.mark.parametrize(
-    "text", [f"sha256:{HEX}", f"sha256-{HEX}", f"sha256:{HEX.upper()}"], ids=["colon", "dash", "upper"]
+    "text",
+    [f"sha256:{HEX}", f"sha256-{HEX}", f"sha256:{HEX.upper()}"],
+    ids=["colon", "dash", "upper"],
 )
 def test_parse_normalises(text: str) -> None:
     digest = Digest.parse(text)
@@ -24,8 +26,18 @@ def test_parse_normalises(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["", "sha256:", f"sha256:{HEX[:-1]}", f"sha256:{HEX}0", f"md5:{HEX}", f"sha256:../{HEX[3:]}",
-     f"sha256:{HEX}/../x", f"SHA256:{HEX}", f" sha256:{HEX}", f"sha256:{HEX}\n"],
+    [
+        "",
+        "sha256:",
+        f"sha256:{HEX[:-1]}",
+        f"sha256:{HEX}0",
+        f"md5:{HEX}",
+        f"sha256:../{HEX[3:]}",
+        f"sha256:{HEX}/../x",
+        f"SHA256:{HEX}",
+        f" sha256:{HEX}",
+        f"sha256:{HEX}\n",
+    ],
 )
 def test_parse_rejects(text: str) -> None:
     with pytest.raises(InvalidDigest, match="invalid digest format"):

@@ -68,7 +68,9 @@ FILES = [
         id="trim-space-outside-quotes-only",
     ),
     pytest.param(
-        "\nFROM base\nDRAFT ./assistant\n", cmds(("model", "base"), ("draft", "./assistant")), id="draft"
+        "\nFROM base\nDRAFT ./assistant\n",
+        cmds(("model", "base"), ("draft", "./assistant")),
+        id="draft",
     ),
     pytest.param(
         "\nFROM foo\nRENDERER renderer1\n",
@@ -100,13 +102,28 @@ FILES = [
     pytest.param(
         "FROM foo\rSYSTEM hi", cmds(("model", "foo"), ("system", "hi")), id="cr-ends-value"
     ),
-    pytest.param("FROM\tfoo\t\n", cmds(("model", "foo"),), id="tabs"),
-    pytest.param("FROM test\n\tSYSTEM 你好👋", cmds(("model", "test"), ("system", "你好👋")), id="multibyte"),
     pytest.param(
-        "FROM a\x00b\x1b\u200b\nSYSTEM \"x\x07\ty\"", cmds(("model", "ab"), ("system", "x\ty")),
+        "FROM\tfoo\t\n",
+        cmds(
+            ("model", "foo"),
+        ),
+        id="tabs",
+    ),
+    pytest.param(
+        "FROM test\n\tSYSTEM 你好👋", cmds(("model", "test"), ("system", "你好👋")), id="multibyte"
+    ),
+    pytest.param(
+        'FROM a\x00b\x1b\u200b\nSYSTEM "x\x07\ty"',
+        cmds(("model", "ab"), ("system", "x\ty")),
         id="non-printable-dropped",
     ),
-    pytest.param("\ufeffFROM foo", cmds(("model", "foo"),), id="str-with-bom"),
+    pytest.param(
+        "\ufeffFROM foo",
+        cmds(
+            ("model", "foo"),
+        ),
+        id="str-with-bom",
+    ),
     pytest.param("FROM foo\nSYSTEM \n", cmds(("model", "foo"), ("system", "")), id="blank-value"),
     pytest.param(
         "FROM foo\nPARAMETER  temperature 1\n",
@@ -150,7 +167,9 @@ ERRORS = [
     pytest.param("", "no FROM line", 0, id="empty"),
     pytest.param("PARAMETER param1 value1", "no FROM line", 0, id="missing-from"),
     pytest.param("# FROM foo\n", "no FROM line", 0, id="commented-from"),
-    pytest.param("\nFROM foo\nPARAMETER param1\n", "unexpected EOF: param1", 0, id="param-no-value"),
+    pytest.param(
+        "\nFROM foo\nPARAMETER param1\n", "unexpected EOF: param1", 0, id="param-no-value"
+    ),
     pytest.param("FROM foo\nPARAMETER param1", "unexpected EOF", 0, id="param-at-eof"),
     pytest.param("FROM foo\nPARAMETER bad-name 1", "unexpected EOF: bad", 0, id="param-bad-char"),
     pytest.param(
@@ -240,8 +259,8 @@ QUOTED = [
     ),
     ('SYSTEM """"""\n', ""),
     ('SYSTEM ""\n', ""),
-    ("SYSTEM \"'\"\n", "'"),
-    ("SYSTEM \"\"\"''\"'\"\"'\"\"'\"'''''\"\"'\"\"'\"\"\"\n", "''\"'\"\"'\"\"'\"'''''\"\"'\"\"'"),
+    ('SYSTEM "\'"\n', "'"),
+    ('SYSTEM """\'\'"\'""\'""\'"\'\'\'\'\'""\'""\'"""\n', "''\"'\"\"'\"\"'\"'''''\"\"'\"\"'"),
     ('SYSTEM """""""\n', '"'),
     ('SYSTEM "a"b"\n', 'a"b'),
     ('SYSTEM "line one\n  line two  "\n', "line one\n  line two  "),
@@ -321,7 +340,13 @@ ENCODINGS = [
         cmds(("model", "test"), ("system", "你好👋")),
         id="multibyte-utf16-be",
     ),
-    pytest.param(b"FROM a\xffb", cmds(("model", "a\ufffdb"),), id="invalid-utf8-replaced"),
+    pytest.param(
+        b"FROM a\xffb",
+        cmds(
+            ("model", "a\ufffdb"),
+        ),
+        id="invalid-utf8-replaced",
+    ),
 ]
 
 
@@ -586,7 +611,9 @@ command_names = st.sampled_from(
     ]
 )  # fmt: skip
 message_args = st.builds(
-    lambda role, text: f"{role}: {text}", st.sampled_from(["system", "user", "assistant"]), value_text
+    lambda role, text: f"{role}: {text}",
+    st.sampled_from(["system", "user", "assistant"]),
+    value_text,
 )
 
 

@@ -17,8 +17,14 @@ from pollama.names import ModelName
         ("localhost:5000/ns/m:v1", ("localhost:5000", "ns", "m", "v1")),
         ("localhost:5000/ns/m", ("localhost:5000", "ns", "m", "latest")),
         ("http://localhost:5000/ns/m:v1", ("localhost:5000", "ns", "m", "v1")),
-        ("hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M", ("hf.co", "bartowski", "Llama-3.2-1B-GGUF", "Q4_K_M")),
-        ("llama3:7b-instruct-q4_K_M", ("registry.ollama.ai", "library", "llama3", "7b-instruct-q4_K_M")),
+        (
+            "hf.co/bartowski/Llama-3.2-1B-GGUF:Q4_K_M",
+            ("hf.co", "bartowski", "Llama-3.2-1B-GGUF", "Q4_K_M"),
+        ),
+        (
+            "llama3:7b-instruct-q4_K_M",
+            ("registry.ollama.ai", "library", "llama3", "7b-instruct-q4_K_M"),
+        ),
     ],
     ids=lambda v: v if isinstance(v, str) else None,
 )

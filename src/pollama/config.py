@@ -188,7 +188,9 @@ def _uint(text: str, default: int, name: str) -> int:
             raise ValueError
         return value
     except ValueError:
-        log.warning("invalid environment variable, using default: %s=%s default=%d", name, text, default)
+        log.warning(
+            "invalid environment variable, using default: %s=%s default=%d", name, text, default
+        )
         return default
 
 

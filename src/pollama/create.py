@@ -56,8 +56,10 @@ class _Draft:
 
     def replace(self, layer: Layer) -> None:
         """Drop every layer of ``layer``'s media type and append ``layer`` at the end."""
-        same = (MediaType.TEMPLATE, MediaType.PROMPT) if layer.media_type == MediaType.TEMPLATE else (
-            layer.media_type,
+        same = (
+            (MediaType.TEMPLATE, MediaType.PROMPT)
+            if layer.media_type == MediaType.TEMPLATE
+            else (layer.media_type,)
         )
         self.layers = [lyr for lyr in self.layers if lyr.media_type not in same]
         self.layers.append(layer)

@@ -1,8 +1,8 @@
 """Content digests: ``sha256:<64 lower-case hex>``.
 
-Ollama accepts ``sha256:<hex>`` and ``sha256-<hex>`` (the blob file name form) in its API, with hex in
-either case; everything else is ``invalid digest format``. A :class:`Digest` is always normalised to
-lower-case hex, so that it can name a file safely.
+Ollama accepts ``sha256:<hex>`` and ``sha256-<hex>`` (the blob file name form) in its API, with
+hex in either case; everything else is ``invalid digest format``. A :class:`Digest` is always
+normalised to lower-case hex, so that it can name a file safely.
 """
 
 from __future__ import annotations

@@ -45,7 +45,7 @@ class InvalidDigest(BadRequest):
 
 
 class ModelfileError(BadRequest):
-    """A Modelfile that cannot be parsed; ``line`` is 1-based, or 0 when it concerns the whole file."""
+    """A Modelfile that does not parse; ``line`` is 1-based, or 0 for the file as a whole."""
 
     def __init__(self, message: str, line: int = 0) -> None:
         self.line = line
@@ -80,7 +80,9 @@ class Forbidden(PollamaError):
 class ServerBusy(PollamaError):
     """The request queue is full."""
 
-    def __init__(self, message: str = "server busy, please try again.  maximum pending requests exceeded") -> None:
+    def __init__(
+        self, message: str = "server busy, please try again.  maximum pending requests exceeded"
+    ) -> None:
         super().__init__(message)
 
 

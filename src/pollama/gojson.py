@@ -2,9 +2,9 @@
 
 Compact separators; ``<``, ``>`` and ``&`` escaped as ``\\u003c``, ``\\u003e`` and ``\\u0026``;
 U+2028 and U+2029 escaped; non-ASCII text kept as UTF-8; floats in Go's shortest form (``1`` for
-1.0, ``1e-7`` for 1e-07, plain digits up to 1e21); a trailing newline. Blobs written this way hash to
-the same digests as Ollama's own. Object keys keep their insertion order (Go writes struct fields in
-declaration order and sorts map keys; callers pass dicts in the order they need).
+1.0, ``1e-7`` for 1e-07, plain digits up to 1e21); a trailing newline. Blobs written this way hash
+to the same digests as Ollama's own. Object keys keep their insertion order (Go writes struct
+fields in declaration order and sorts map keys; callers pass dicts in the order they need).
 """
 
 from __future__ import annotations

@@ -93,7 +93,9 @@ class ModelName:
         return str(self)
 
     def with_tag(self, tag: str) -> ModelName:
-        return ModelName(self.host, self.namespace, self.model, tag, self.scheme, self.explicit_scheme)
+        return ModelName(
+            self.host, self.namespace, self.model, tag, self.scheme, self.explicit_scheme
+        )
 
     def same_as(self, other: ModelName) -> bool:
         """Equality ignoring case, the way the store matches names."""

@@ -5,24 +5,32 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 
-def rfc3339_nano(dt: datetime, nanos: int = 0) -> str:
-    """Format ``dt`` like Go's ``time.RFC3339Nano``; ``nanos`` adds sub-microsecond digits (0-999).
+def rfc3339_nano(dt: datetime, extra_ns: int = 0) -> str:
+    """Go's ``RFC3339Nano`` layout: ``2025-05-10T08:06:48.639712648-07:00``, ``...Z`` for UTC.
 
-    A zero offset is written ``Z``; other offsets ``+hh:mm``. A naive datetime is taken as local time.
+    ``extra_ns`` (0..999) adds the nanoseconds below ``dt``'s microseconds. The fraction keeps
+    up to 9 digits with trailing zeros (and a bare dot) trimmed. A zero offset prints ``Z``;
+    other offsets print ``±hh:mm`` (seconds of the offset are dropped, as Go does).
+    Raises ``ValueError`` for a naive ``dt`` or an out-of-range ``extra_ns``.
     """
-    if dt.tzinfo is None:
-        dt = dt.astimezone()
-    base = dt.strftime("%Y-%m-%dT%H:%M:%S")
-    fraction = f"{dt.microsecond * 1000 + nanos:09d}".rstrip("0")
-    if fraction:
-        base += "." + fraction
     offset = dt.utcoffset()
-    if not offset:
-        return base + "Z"  # Go's "Z07:00" layout writes any zero offset as Z
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "-"
-    minutes = abs(minutes)
-    return f"{base}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    if offset is None:
+        raise ValueError("rfc3339_nano needs a timezone-aware datetime")
+    if not 0 <= extra_ns < 1000:
+        raise ValueError(f"extra_ns must be in [0, 1000), got {extra_ns}")
+    text = (
+        f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    )
+    digits = f"{dt.microsecond * 1000 + extra_ns:09d}".rstrip("0")
+    if digits:
+        text += "." + digits
+    offset_s = offset.days * 86_400 + offset.seconds
+    if offset_s == 0:
+        return text + "Z"
+    zone = int(offset_s / 60)  # truncates toward zero, as Go does
+    sign = "-" if zone < 0 else "+"
+    zone = abs(zone)
+    return f"{text}{sign}{zone // 60:02d}:{zone % 60:02d}"
 
 
 def utc_now() -> str:

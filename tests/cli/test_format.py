@@ -11,18 +11,16 @@ from hypothesis import strategies as st
 from pollama.cli.format import (
     _title,
     display_width,
-    go_duration,
     human_bytes,
     human_bytes2,
     human_number,
     human_time,
-    parse_go_duration,
-    parse_go_duration_ns,
     processor_column,
     render_table,
-    rfc3339_nano,
     until_column,
 )
+from pollama.duration import go_duration, parse_go_duration, parse_go_duration_ns
+from pollama.timefmt import rfc3339_nano
 
 NOW = datetime(2025, 5, 10, 15, 6, 48, 639712, tzinfo=UTC)
 GO_ZERO = datetime(1, 1, 1, tzinfo=UTC)

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LoopThread
 
+from conftest import LoopThread
 from pollama.errors import EngineError
 from pollama.runner import Runner, RunnerHandle, RunnerHTTPError, RunnerSpec
 from pollama.runner.client import STOPPED
@@ -144,9 +144,7 @@ def test_health_memory_and_stderr_tail(runner: Runner, loop_thread: LoopThread) 
     assert any("print_timing" in line or "listening" in line for line in tail)
 
 
-def test_two_slots_serve_two_completions_at_once(
-    loop_thread: LoopThread, model_path: str
-) -> None:
+def test_two_slots_serve_two_completions_at_once(loop_thread: LoopThread, model_path: str) -> None:
     async def scenario() -> list[list[tuple[float, dict[str, Any]]]]:
         spec = RunnerSpec(model=model_path, n_ctx=1024, n_parallel=2, n_threads=2)
         runner = await Runner.start(spec)

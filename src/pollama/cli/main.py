@@ -12,8 +12,6 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from pollama import __version__
-
 HOST_ONLY = ("OLLAMA_HOST",)
 SERVE_ENV = (
     "OLLAMA_DEBUG",
@@ -47,7 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--version", action="store_true", help="Show version information")
     sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
 
-    def command(name: str, help_text: str, env: tuple[str, ...] = HOST_ONLY, **kw: object) -> argparse.ArgumentParser:
+    def command(
+        name: str, help_text: str, env: tuple[str, ...] = HOST_ONLY, **kw: object
+    ) -> argparse.ArgumentParser:
         return sub.add_parser(
             name,
             help=help_text,
@@ -72,7 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         ("--system", "Show system message of a model"),
     ):
         show.add_argument(flag, action="store_true", help=text)
-    show.add_argument("-v", "--verbose", action="store_true", help="Show detailed model information")
+    show.add_argument(
+        "-v", "--verbose", action="store_true", help="Show detailed model information"
+    )
     ls = command("list", "List models", aliases=["ls"])
     ls.add_argument("prefix", nargs="?", default="")
     cp = command("cp", "Copy a model")

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from pollama.cli.common import client, out
 from pollama.cli.format import human_bytes, human_time, render_table
-from pollama.errors import PollamaError
 
 
 def run(args: argparse.Namespace) -> int:

@@ -31,7 +31,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import NamedTuple, TextIO
 
-from pollama.cli.format import display_width, go_duration, human_bytes
+from pollama.cli.format import display_width, human_bytes
+from pollama.duration import go_duration
 
 __all__ = ["FRAMES", "Progress", "ProgressBar", "Spinner", "format_eta"]
 

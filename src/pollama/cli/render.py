@@ -25,7 +25,10 @@ def render_progress(events: Iterable[dict[str, Any]], bar_prefix: str = "pulling
                     continue
                 bar = bars.get(digest)
                 if bar is None:
-                    label = event.get("status") or f"{bar_prefix} {digest.removeprefix('sha256:')[:12]}..."
+                    label = (
+                        event.get("status")
+                        or f"{bar_prefix} {digest.removeprefix('sha256:')[:12]}..."
+                    )
                     bar = progress.add_bar(label, int(event.get("total") or 0))
                     bars[digest] = bar
                 bar.set(int(event["completed"]))

@@ -36,7 +36,9 @@ def render_show(info: dict[str, Any], *, verbose: bool = False) -> str:
     if projector := info.get("projector_info"):
         sections.append(("Projector", _projector_rows(projector), 30))
     if parameters := info.get("parameters"):
-        sections.append(("Parameters", [["", *line.split()] for line in parameters.splitlines()], 30))
+        sections.append(
+            ("Parameters", [["", *line.split()] for line in parameters.splitlines()], 30)
+        )
     if verbose and (meta := info.get("model_info")):
         sections.append(("Metadata", [["", k, _meta_value(meta[k])] for k in sorted(meta)], 30))
     if verbose and (tensors := info.get("tensors")):
@@ -60,7 +62,10 @@ def _model_rows(info: dict[str, Any]) -> list[list[str]]:
     if not params and isinstance(meta.get("general.parameter_count"), int):
         params = human_number(meta["general.parameter_count"])
     rows = [["", "architecture", str(arch)], ["", "parameters", str(params)]]
-    for label, key in (("context length", "context_length"), ("embedding length", "embedding_length")):
+    for label, key in (
+        ("context length", "context_length"),
+        ("embedding length", "embedding_length"),
+    ):
         if f"{arch}.{key}" in meta:
             rows.append(["", label, str(meta[f"{arch}.{key}"])])
     if quant := details.get("quantization_level"):

@@ -26,7 +26,9 @@ def serve(settings: Settings) -> None:
         if removed:
             log.info("pruned %d unused blob(s)", removed)
     app = create_app(AppState(settings=settings, store=store))
-    log.info("Listening on %s:%d (version %s)", settings.host.bind_host, settings.host.port, "pollama")
+    log.info(
+        "Listening on %s:%d (version %s)", settings.host.bind_host, settings.host.port, "pollama"
+    )
     uvicorn.run(
         app,
         host=settings.host.bind_host,

@@ -1,4 +1,4 @@
-"""The body of ``/api/show``: details, generated Modelfile, parameters and GGUF metadata (spec §3.11)."""
+"""The body of ``/api/show``: details, Modelfile, parameters and GGUF metadata (spec §3.11)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pollama.gguf import GGUFInfo
 from pollama.model import Model
 from pollama.modelfile import Command, Modelfile, format_modelfile
 from pollama.options import format_parameter_value, format_parameters_text
-from pollama.timefmt import rfc3339_nano
 from pollama.store import Store
+from pollama.timefmt import rfc3339_nano
 
 
 def details(model: Model) -> dict[str, Any]:
@@ -50,7 +50,9 @@ def show_body(
         body["license"] = "\n".join(model.licenses)
     if params:
         body["parameters"] = format_parameters_text(params)
-    template = model.template if model.template is not None else (info.chat_template if info else None)
+    template = (
+        model.template if model.template is not None else (info.chat_template if info else None)
+    )
     if template:
         body["template"] = template
     if effective_system:
@@ -59,7 +61,9 @@ def show_body(
         if value := getattr(model.config, key):
             body[key] = value
     if model.messages:
-        body["messages"] = [{"role": m.get("role"), "content": m.get("content")} for m in model.messages]
+        body["messages"] = [
+            {"role": m.get("role"), "content": m.get("content")} for m in model.messages
+        ]
     if projector_info is not None:
         body["projector_info"] = projector_info.model_info(verbose)
     if verbose and info is not None:

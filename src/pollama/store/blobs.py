@@ -40,13 +40,11 @@ class BlobWriter:
         self.size += len(chunk)
 
     def commit(self) -> Digest:
-        """Verify and publish; raises :class:`DigestMismatch` (and discards the bytes) on mismatch."""
+        """Verify and publish; on a mismatch discard the bytes and raise DigestMismatch."""
         actual = Digest(self._hash.hexdigest())
         try:
             if self.expected is not None and actual != self.expected:
-                raise DigestMismatch(
-                    f'digest mismatch, expected "{self.expected}", got "{actual}"'
-                )
+                raise DigestMismatch(f'digest mismatch, expected "{self.expected}", got "{actual}"')
             self._file.flush()
             os.fsync(self._file.fileno())
             self._file.close()

@@ -103,7 +103,7 @@ class Store:
 
     # -- manifests ---------------------------------------------------------------------------
     def resolve(self, name: ModelName) -> ModelName:
-        """``name`` with each part replaced by the casing of an existing entry equal ignoring case."""
+        """``name`` with each part in the casing of an existing entry equal to it ignoring case."""
         directory, parts = self.manifests_dir(), []
         for part in name.parts():
             match = part
@@ -198,7 +198,9 @@ class Store:
             for namespace in _subdirs(top / host):
                 for model in _subdirs(top / host / namespace):
                     for tag in os.listdir(top / host / namespace / model):
-                        if (top / host / namespace / model / tag).is_file() and not tag.startswith("."):
+                        if (top / host / namespace / model / tag).is_file() and not tag.startswith(
+                            "."
+                        ):
                             yield host, namespace, model, tag
 
     def _remove_empty_dirs(self, directory: Path) -> None:
