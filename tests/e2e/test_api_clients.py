@@ -6,27 +6,33 @@ import hashlib
 import http.client
 import json
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import ollama
 import pytest
-
 from tests.conftest import ServerProcess
 
 
 @pytest.fixture
-def base_model(server: ServerProcess, smollm2_path: Path) -> str:
+def client(server: ServerProcess) -> Iterator[ollama.Client]:
+    with ollama.Client(host=server.url) as client:
+        yield client
+
+
+@pytest.fixture
+def base_model(client: ollama.Client, smollm2_path: Path) -> str:
     """smollm2:135m created through the ollama package's blob upload and create calls."""
-    client = ollama.Client(host=server.url)
     digest = client.create_blob(smollm2_path)
     list(client.create(model="smollm2:135m", files={"model.gguf": digest}, stream=True))
     return "smollm2:135m"
 
 
-def test_ollama_package_round_trip(server: ServerProcess, base_model: str) -> None:
-    client = ollama.Client(host=server.url)
-    progress = list(client.create(model="kid", from_=base_model, system="You are a kid.", stream=True))
+def test_ollama_package_round_trip(client: ollama.Client, base_model: str) -> None:
+    progress = list(
+        client.create(model="kid", from_=base_model, system="You are a kid.", stream=True)
+    )
     assert progress[-1].status == "success"
     assert any((p.status or "").startswith("using existing layer sha256:") for p in progress)
 
@@ -34,7 +40,9 @@ def test_ollama_package_round_trip(server: ServerProcess, base_model: str) -> No
     assert set(listed) == {"kid:latest", "smollm2:135m"}
     kid = listed["kid:latest"]
     assert kid.size and kid.size > 98_000_000 and kid.digest and len(kid.digest) == 64
-    assert kid.details and kid.details.family == "llama" and kid.details.quantization_level == "Q4_1"
+    assert (
+        kid.details and kid.details.family == "llama" and kid.details.quantization_level == "Q4_1"
+    )
     assert kid.details.parent_model == "smollm2:135m"
 
     shown = client.show("kid")
@@ -68,21 +76,56 @@ def test_root_version_and_tags(server: ServerProcess) -> None:
         ("POST", "/api/show", {"model": "a/b/c/d"}, 404, "model 'a/b/c/d' not found"),
         ("POST", "/api/show", {}, 400, "model is required"),
         ("POST", "/api/show", None, 400, "missing request body"),
-        ("POST", "/api/copy", {"source": "x", "destination": "../y"}, 400, 'destination "../y" is invalid'),
-        ("DELETE", "/api/delete", {"model": "../../etc/passwd"}, 400, 'name "../../etc/passwd" is invalid'),
+        (
+            "POST",
+            "/api/copy",
+            {"source": "x", "destination": "../y"},
+            400,
+            'destination "../y" is invalid',
+        ),
+        (
+            "DELETE",
+            "/api/delete",
+            {"model": "../../etc/passwd"},
+            400,
+            'name "../../etc/passwd" is invalid',
+        ),
         ("POST", "/api/create", {"model": "../x", "from": "y"}, 400, "invalid model name"),
         ("POST", "/api/create", {"model": "x"}, 400, "neither 'from' or 'files' was specified"),
-        ("POST", "/api/create", {"model": "x", "files": {"../a.gguf": "sha256:" + "0" * 64}}, 400, "file path must be relative"),
-        ("POST", "/api/create", {"model": "x", "files": {"a.gguf": "sha256:../../etc"}}, 400, "invalid digest format"),
-        ("POST", "/api/create", {"model": "x", "from": "nosuch"}, 404, "model 'nosuch:latest' not found"),
-        ("HEAD", "/api/blobs/sha256:..%2F..%2Fetc", None, 400, None),
+        (
+            "POST",
+            "/api/create",
+            {"model": "x", "files": {"../a.gguf": "sha256:" + "0" * 64}},
+            400,
+            "file path must be relative",
+        ),
+        (
+            "POST",
+            "/api/create",
+            {"model": "x", "files": {"a.gguf": "sha256:../../etc"}},
+            400,
+            "invalid digest format",
+        ),
+        (
+            "POST",
+            "/api/create",
+            {"model": "x", "from": "nosuch"},
+            404,
+            "model 'nosuch:latest' not found",
+        ),
+        ("HEAD", "/api/blobs/sha256-..-..-etc-passwd", None, 400, None),
+        ("HEAD", "/api/blobs/sha256:..%2F..%2Fetc", None, 404, None),
         ("HEAD", "/api/blobs/sha256:" + "0" * 64, None, 404, None),
     ],
 )
 def test_bad_requests(
     server: ServerProcess, method: str, path: str, body: object, status: int, error: str | None
 ) -> None:
-    response = httpx.request(method, server.url + path, json=body) if body is not None else httpx.request(method, server.url + path)
+    response = (
+        httpx.request(method, server.url + path, json=body)
+        if body is not None
+        else httpx.request(method, server.url + path)
+    )
     assert response.status_code == status, response.text
     if error is not None:
         assert response.json() == {"error": error}
@@ -112,7 +155,8 @@ def test_create_from_bad_gguf_is_refused(server: ServerProcess, payload: bytes) 
     digest = "sha256:" + hashlib.sha256(payload).hexdigest()
     assert httpx.post(f"{server.url}/api/blobs/{digest}", content=payload).status_code == 201
     response = httpx.post(
-        f"{server.url}/api/create", json={"model": "bad", "files": {"m.gguf": digest}, "stream": False}
+        f"{server.url}/api/create",
+        json={"model": "bad", "files": {"m.gguf": digest}, "stream": False},
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"]

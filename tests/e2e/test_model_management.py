@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import ServerProcess
 
 KID_MODELFILE = '''FROM smollm2:135m
@@ -21,7 +20,9 @@ You are a 5-year old kid. If you are asked complex question, only answer as you 
 '''
 
 
-def pollama(server: ServerProcess, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def pollama(
+    server: ServerProcess, *args: str, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "pollama", *args],
         env=server.env(),
@@ -67,7 +68,11 @@ def test_create_list_show_copy_remove(server: ServerProcess, workdir: Path) -> N
     rows = {line.split()[0]: line.split() for line in lines[1:]}
     assert set(rows) == {"kid:latest", "smollm2:135m"}
     assert rows["smollm2:135m"][2:4] == ["98", "MB"]
-    assert " ".join(rows["kid:latest"][4:]) in ("Less than a second ago", "1 second ago", "2 seconds ago")
+    assert " ".join(rows["kid:latest"][4:]) in (
+        "Less than a second ago",
+        "1 second ago",
+        "2 seconds ago",
+    )
 
     modelfile = pollama(server, "show", "kid", "--modelfile").stdout
     blob = server.models / "blobs" / digest.replace(":", "-")
@@ -116,11 +121,20 @@ def test_cli_errors(server: ServerProcess, workdir: Path, args: list[str], messa
     ("modelfile", "message"),
     [
         ("FROM x\nFOO bar\n", 'Error: (line 2): command must be one of "from"'),
-        ("FROM ./SmolLM2-135M-Instruct.Q4_1.gguf\nPARAMETER nosuch 1\n", "Error: unknown parameter 'nosuch'"),
-        ("FROM ./SmolLM2-135M-Instruct.Q4_1.gguf\nPARAMETER temperature hot\n", "Error: invalid float value [hot]"),
+        (
+            "FROM ./SmolLM2-135M-Instruct.Q4_1.gguf\nPARAMETER nosuch 1\n",
+            "Error: unknown parameter 'nosuch'",
+        ),
+        (
+            "FROM ./SmolLM2-135M-Instruct.Q4_1.gguf\nPARAMETER temperature hot\n",
+            "Error: invalid float value [hot]",
+        ),
         ("FROM nosuchmodel\n", "Error: model 'nosuchmodel:latest' not found"),
         ("FROM ./notes.txt\n", "Error: supplied file was not in GGUF format"),
-        ('FROM ./SmolLM2-135M-Instruct.Q4_1.gguf\nTEMPLATE "{{ .Prompt"\n', "Error: template error"),
+        (
+            'FROM ./SmolLM2-135M-Instruct.Q4_1.gguf\nTEMPLATE "{{ .Prompt"\n',
+            "Error: template error",
+        ),
     ],
 )
 def test_create_rejects_bad_modelfiles(

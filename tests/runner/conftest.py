@@ -5,48 +5,18 @@ The engine tests need the GGUF named by ``POLLAMA_TEST_SMOLLM2`` and skip withou
 
 from __future__ import annotations
 
-import asyncio
-import os
-import threading
-from collections.abc import Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from tests.runner.loop import LoopThread
 
 from pollama.runner import Runner, RunnerSpec
 
-T = TypeVar("T")
-
-MODEL_ENV = "POLLAMA_TEST_SMOLLM2"
-
-
-class LoopThread:
-    """An asyncio loop running forever on a daemon thread; ``run`` submits a coroutine and waits.
-
-    Runners are spawned from this thread, so they live as long as it does (PR_SET_PDEATHSIG).
-    """
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.run(self.loop.shutdown_asyncgens())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join()
-        self.loop.close()
-
 
 @pytest.fixture(scope="module")
-def model_path() -> str:
-    path = os.environ.get(MODEL_ENV)
-    if not path:
-        pytest.skip(f"{MODEL_ENV} is not set")
-    return path
+def model_path(smollm2_path: Path) -> str:
+    return str(smollm2_path)
 
 
 @pytest.fixture(scope="module")

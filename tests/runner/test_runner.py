@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.runner.loop import LoopThread
 
-from conftest import LoopThread
 from pollama.errors import EngineError
 from pollama.runner import Runner, RunnerHandle, RunnerHTTPError, RunnerSpec
 from pollama.runner.client import STOPPED

@@ -27,6 +27,10 @@ KV_HEADS = 2
 FEED_FORWARD = 128
 CONTEXT = 2048
 HEAD_DIM = EMBEDDING // HEADS
+# The output projection is tied to the embedding, so with a dominant embedding the model would
+# only echo its last token; blocks that outweigh it make the nonsense vary from token to token.
+EMBEDDING_STD = 0.1
+MATRIX_STD = 0.3
 
 _TokenizerField = tuple[str, Any, gguf.GGUFValueType, gguf.GGUFValueType | None]
 
@@ -94,14 +98,17 @@ def _add_hyperparameters(writer: gguf.GGUFWriter, vocab: int) -> None:
 def _random_tensors(vocab: int, rng: np.random.Generator) -> list[tuple[str, np.ndarray]]:
     """Weights in numpy (row-major) shape: ggml's ne order reversed, so (out, in) for matrices."""
 
-    def matrix(rows: int, cols: int, scale: float = 0.1) -> np.ndarray:
-        return (rng.standard_normal((rows, cols)) * scale).astype(np.float32)
+    def matrix(rows: int, cols: int, std: float = MATRIX_STD) -> np.ndarray:
+        return (rng.standard_normal((rows, cols)) * std).astype(np.float32)
 
     def norm() -> np.ndarray:
         return np.ones(EMBEDDING, dtype=np.float32)
 
     kv_width = HEAD_DIM * KV_HEADS
-    tensors = [("token_embd.weight", matrix(vocab, EMBEDDING, 1.0)), ("output_norm.weight", norm())]
+    tensors = [
+        ("token_embd.weight", matrix(vocab, EMBEDDING, EMBEDDING_STD)),
+        ("output_norm.weight", norm()),
+    ]
     for block in range(BLOCKS):
         prefix = f"blk.{block}"
         tensors += [

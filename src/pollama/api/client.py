@@ -73,7 +73,7 @@ class Client:
         try:
             data = resp.read()
         finally:
-            conn.close()
+            _close(conn, resp)
         _raise_for_status(resp.status, data)
         return json.loads(data) if data.strip() else None
 
@@ -92,7 +92,7 @@ class Client:
                     raise ResponseError(str(obj["error"]), resp.status)
                 yield obj
         finally:
-            conn.close()
+            _close(conn, resp)
 
     # -- endpoints ---------------------------------------------------------------------------
     def heartbeat(self) -> bool:
@@ -101,7 +101,7 @@ class Client:
             conn, resp = self._send("HEAD", "/")
         except ConnectError:
             return False
-        conn.close()
+        _close(conn, resp)
         return resp.status == 200
 
     def version(self) -> str:
@@ -126,7 +126,7 @@ class Client:
 
     def has_blob(self, digest: str) -> bool:
         conn, resp = self._send("HEAD", f"/api/blobs/{digest}")
-        conn.close()
+        _close(conn, resp)
         if resp.status in (200, 404):
             return resp.status == 200
         _raise_for_status(resp.status, b"")
@@ -144,8 +144,14 @@ class Client:
             try:
                 data = resp.read()
             finally:
-                conn.close()
+                _close(conn, resp)
         _raise_for_status(resp.status, data)
+
+
+def _close(conn: http.client.HTTPConnection, resp: http.client.HTTPResponse) -> None:
+    """Close both: a response keeps its own reference to the socket."""
+    resp.close()
+    conn.close()
 
 
 class _CountingReader:

@@ -10,11 +10,13 @@ import argparse
 import hashlib
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 from pollama.api.client import Client
 from pollama.cli.common import client
+from pollama.cli.progress import Progress
 from pollama.cli.render import render_progress
 from pollama.errors import BadRequest, InvalidName
 from pollama.modelfile import parse_modelfile, to_create_fields
@@ -98,18 +100,31 @@ def model_files(path: Path) -> dict[str, Path]:
 def upload_files(api: Client, files: dict[str, Path]) -> dict[str, str]:
     """Hash every file, upload those the server lacks, and return ``{name: digest}``."""
     digests: dict[str, str] = {}
-    for name, path in files.items():
-        digest = f"sha256:{_sha256(path)}"
-        if not api.has_blob(digest):
-            size = path.stat().st_size or 1
-
-            def report(sent: int, digest: str = digest, size: int = size) -> None:
-                sys.stderr.write(f"\rcopying file {digest} {min(100, sent * 100 // size)}%")
-
-            api.upload_blob(digest, str(path), report)
-            sys.stderr.write("\n")
-        digests[name] = digest
+    with Progress(sys.stderr) as progress:
+        for name, path in files.items():
+            digest = f"sha256:{_sha256(path)}"
+            if not api.has_blob(digest):
+                _upload(api, progress, digest, path)
+            digests[name] = digest
     return digests
+
+
+def _upload(api: Client, progress: Progress, digest: str, path: Path) -> None:
+    """Upload one file, showing ``copying file <digest> NN%`` (updated at most every 60 ms)."""
+    size = path.stat().st_size or 1
+    spinner = progress.add_spinner(f"copying file {digest} 0%")
+    last = 0.0
+
+    def report(sent: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if progress.is_tty and now - last >= 0.06:
+            last = now
+            spinner.set_text(f"copying file {digest} {min(100, sent * 100 // size)}%")
+
+    api.upload_blob(digest, str(path), report)
+    spinner.set_text(f"copying file {digest} 100%")
+    spinner.stop()
 
 
 def _sha256(path: Path) -> str:

@@ -6,7 +6,8 @@ import argparse
 from datetime import datetime
 
 from pollama.cli.common import client, out
-from pollama.cli.format import human_bytes, human_time, render_table
+from pollama.cli.format import human_time, render_table
+from pollama.humanize import human_bytes
 
 
 def run(args: argparse.Namespace) -> int:

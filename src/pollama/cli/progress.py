@@ -31,8 +31,9 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import NamedTuple, TextIO
 
-from pollama.cli.format import display_width, human_bytes
+from pollama.cli.format import display_width
 from pollama.duration import go_duration
+from pollama.humanize import human_bytes
 
 __all__ = ["FRAMES", "Progress", "ProgressBar", "Spinner", "format_eta"]
 

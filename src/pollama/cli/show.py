@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from pollama.cli.common import client, out
-from pollama.cli.format import human_number, render_table
+from pollama.cli.format import render_table
 from pollama.errors import BadRequest
+from pollama.humanize import human_number
 
 SELECTORS = ("license", "modelfile", "parameters", "system", "template")
 

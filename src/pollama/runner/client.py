@@ -24,8 +24,9 @@ import httpx
 from pollama.errors import EngineError
 from pollama.runner.child import KEY_ENV
 from pollama.runner.logtail import StderrTail
-from pollama.runner.protocol import error_from_response, sse_events
+from pollama.runner.protocol import error_from_response
 from pollama.runner.spec import RunnerSpec
+from pollama.runner.stream import post_sse
 
 STOPPED = (
     "model runner has unexpectedly stopped, this may be due to resource limitations or an "
@@ -48,13 +49,15 @@ class Runner:
         """Wrap a freshly spawned child; use ``start``, which also performs the handshake."""
         self._proc = proc
         self._address = ""
+        self._key = key
         self._tail = StderrTail()
         self._reader = asyncio.create_task(_pump_stderr(proc, self._tail))
         self._closing: asyncio.Future[None] | None = None
         self._http = httpx.AsyncClient(
             headers={"Authorization": f"Bearer {key}", "Accept-Encoding": "identity"},
             timeout=httpx.Timeout(None, connect=_PROBE_TIMEOUT),
-            limits=httpx.Limits(max_keepalive_connections=32),
+            # Expire idle connections well before llama.cpp's 5 s keep-alive timeout closes them.
+            limits=httpx.Limits(max_keepalive_connections=32, keepalive_expiry=2.0),
             trust_env=False,  # a proxy from the environment must never see loopback traffic
         )
 
@@ -129,20 +132,18 @@ class Runner:
 
         Yields each event dict as it arrives: ``content``, ``tokens``, ``stop``; the last one has
         ``stop: true``, ``stop_type`` (``eos``, ``word``, ``limit``), ``timings`` and more.
-        Stopping early (``aclose()``, ``break`` under ``aclosing``, cancellation) closes the HTTP
-        response, which makes llama.cpp cancel the request and free its slot. Raises
+        Stopping early (``aclose()``, ``break`` under ``aclosing``, cancellation) closes the
+        connection, which makes llama.cpp cancel the request and free its slot. Raises
         ``RunnerHTTPError`` when llama.cpp refuses the request, ``EngineError`` when the runner
         dies.
         """
-        payload = {**body, "stream": True}
+        payload = json.dumps({**body, "stream": True}).encode()
+        stream = post_sse(self._address, "/completion", payload, self._key)
         try:
-            async with self._http.stream("POST", self._url("/completion"), json=payload) as resp:
-                if resp.status_code != 200:
-                    raise error_from_response(resp.status_code, await resp.aread())
-                async with contextlib.aclosing(sse_events(resp.aiter_bytes())) as events:
-                    async for event in events:
-                        yield event
-        except httpx.TransportError as exc:
+            async with contextlib.aclosing(stream) as events:
+                async for event in events:
+                    yield event
+        except OSError as exc:  # refused, reset or cut short: find out whether the runner died
             raise await self._connection_error(exc) from exc
 
     async def tokenize(self, text: str, *, add_special: bool = False) -> list[int]:
@@ -240,7 +241,7 @@ class Runner:
             detail = f"exit status {self._proc.returncode}"
         return EngineError(f"llama runner process has terminated: {detail}")
 
-    async def _connection_error(self, exc: httpx.TransportError) -> EngineError:
+    async def _connection_error(self, exc: Exception) -> EngineError:
         """The error for a broken HTTP exchange: a dead runner, an unload, or a lost connection."""
         if self._closing is not None:
             return EngineError("the model runner was stopped while serving the request")

@@ -22,9 +22,23 @@ import enum
 import unicodedata
 from dataclasses import dataclass
 
+from pollama.template.literals import describe_char, quote
+
 SPACE_CHARS = " \t\r\n"
 KEYWORDS = frozenset(
-    {"block", "break", "continue", "define", "else", "end", "if", "nil", "range", "template", "with"}
+    {
+        "block",
+        "break",
+        "continue",
+        "define",
+        "else",
+        "end",
+        "if",
+        "nil",
+        "range",
+        "template",
+        "with",
+    }
 )
 
 
@@ -78,39 +92,6 @@ class Token:
         return quote(self.value)
 
 
-def quote(text: str) -> str:
-    """Go's ``strconv.Quote``: a double-quoted literal with Go escapes."""
-    out = ['"']
-    for ch in text:
-        out.append(_escape_char(ch, '"'))
-    out.append('"')
-    return "".join(out)
-
-
-_SIMPLE_ESCAPES = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
-_SIMPLE_ESCAPES["\v"] = "\\v"
-
-
-def _escape_char(ch: str, delim: str) -> str:
-    if ch == delim or ch == "\\":
-        return "\\" + ch
-    if ch in _SIMPLE_ESCAPES:
-        return _SIMPLE_ESCAPES[ch]
-    code = ord(ch)
-    if ch.isprintable() and not 0xD800 <= code <= 0xDFFF:
-        return ch
-    if code < 0x80:
-        return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def describe_char(ch: str) -> str:
-    """Go's ``%#U`` formatting of a rune, e.g. ``U+0023 '#'``."""
-    return f"U+{ord(ch):04X} '{ch}'" if ch.isprintable() else f"U+{ord(ch):04X}"
-
-
 def is_alphanumeric(ch: str) -> bool:
     """Go's ``isAlphaNumeric``: underscore, a Unicode letter or a decimal digit."""
     return ch == "_" or ch.isalpha() or unicodedata.category(ch) == "Nd"
@@ -146,7 +127,9 @@ class _Lexer:
 
     def at_terminator(self) -> bool:
         ch = self.peek()
-        return ch == "" or ch in SPACE_CHARS or ch in ".,|:()" or self.src.startswith("}}", self.pos)
+        return (
+            ch == "" or ch in SPACE_CHARS or ch in ".,|:()" or self.src.startswith("}}", self.pos)
+        )
 
     def run(self) -> list[Token]:
         while self.lex_text():
@@ -387,4 +370,4 @@ def lex(src: str) -> list[Token]:
     return _Lexer(src).run()
 
 
-__all__ = ["KEYWORDS", "Kind", "Token", "describe_char", "is_alphanumeric", "lex", "quote"]
+__all__ = ["KEYWORDS", "Kind", "Token", "is_alphanumeric", "lex"]

@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from pollama.template.literals import quote
+
 
 @dataclass(frozen=True, slots=True)
 class TextNode:
@@ -235,7 +237,7 @@ class TemplateNode:
     pipe: PipeNode | None
 
     def __str__(self) -> str:
-        quoted = '"' + self.name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        quoted = quote(self.name)
         if self.pipe is None:
             return "{{template " + quoted + "}}"
         return "{{template " + quoted + " " + str(self.pipe) + "}}"
