@@ -16,8 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from pollama.template import Message, Template, Tool, ToolCall, bundled_names, bundled_text
-from pollama.template import render_chat
+from pollama.template import (
+    Message,
+    Template,
+    Tool,
+    ToolCall,
+    bundled_names,
+    bundled_text,
+    render_chat,
+)
 
 TESTDATA = Path(__file__).parent / "testdata"
 
