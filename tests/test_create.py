@@ -53,18 +53,36 @@ def test_create_from_gguf_detects_template_and_writes_config(store: Store, tiny_
     assert model.config.model_family == "llama" and model.config.file_type == "F32"
     assert model.params == {"stop": ["<|im_start|>", "<|im_end|>"]}
     config = store.blob_path(model.manifest.config.digest).read_bytes()
-    assert config.startswith(b'{"model_format":"gguf","model_family":"llama","model_families":["llama"]')
+    assert config.startswith(
+        b'{"model_format":"gguf","model_family":"llama","model_families":["llama"]'
+    )
     assert config.endswith(b'"architecture":"amd64","os":"linux"}\n')
 
 
 def test_from_model_merges_parameters_and_replaces_layers(store: Store, tiny_gguf: Path) -> None:
-    create(store, "base", files={"m.gguf": upload(store, tiny_gguf)}, parameters={"temperature": 1, "top_k": 10})
-    statuses = create(
-        store, "kid", from_model="base", parameters={"temperature": 0.6, "top_p": 0.7}, system="Be a kid."
+    create(
+        store,
+        "base",
+        files={"m.gguf": upload(store, tiny_gguf)},
+        parameters={"temperature": 1, "top_k": 10},
     )
-    assert all(s.startswith(("using existing", "creating new", "writing", "success")) for s in statuses)
+    statuses = create(
+        store,
+        "kid",
+        from_model="base",
+        parameters={"temperature": 0.6, "top_p": 0.7},
+        system="Be a kid.",
+    )
+    assert all(
+        s.startswith(("using existing", "creating new", "writing", "success")) for s in statuses
+    )
     kid = load_model(store, ModelName.parse("kid"))
-    assert kid.params == {"stop": ["<|im_start|>", "<|im_end|>"], "temperature": 0.6, "top_k": 10, "top_p": 0.7}
+    assert kid.params == {
+        "stop": ["<|im_start|>", "<|im_end|>"],
+        "temperature": 0.6,
+        "top_k": 10,
+        "top_p": 0.7,
+    }
     assert kid.system == "Be a kid."
     assert kid.parent_model == "base:latest"
     assert media_types(store, "kid") == ["model", "template", "system", "params"]
@@ -94,7 +112,10 @@ def test_template_messages_and_license(store: Store, tiny_gguf: Path) -> None:
     model = load_model(store, ModelName.parse("m"))
     assert model.template == "{{ .Prompt }}"
     assert model.licenses == ["MIT", "Apache"]
-    assert model.messages == [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]
+    assert model.messages == [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "hello"},
+    ]
     assert media_types(store, "m") == ["model", "template", "license", "license", "messages"]
 
 
@@ -109,7 +130,9 @@ def test_template_messages_and_license(store: Store, tiny_gguf: Path) -> None:
     ],
     ids=["nothing", "missing-base", "bad-base", "missing-blob", "bad-template"],
 )
-def test_errors_write_no_manifest(store: Store, tiny_gguf: Path, kw: dict[str, object], error: type) -> None:
+def test_errors_write_no_manifest(
+    store: Store, tiny_gguf: Path, kw: dict[str, object], error: type
+) -> None:
     if "template" in kw:
         kw = {**kw, "files": {"m.gguf": upload(store, tiny_gguf)}}
     with pytest.raises(error):

@@ -6,9 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.support.tiny_model import build_tiny_llama
 
 from pollama.gguf import GGUFInfo, read_gguf
+from tests.support.tiny_model import build_tiny_llama
 
 
 @pytest.fixture(scope="module")

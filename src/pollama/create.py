@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,9 @@ class _Draft:
         self.layers.append(layer)
 
 
-def create_model(store: Store, spec: CreateSpec, read_gguf: GGUFReader) -> Iterator[Progress]:
+def create_model(
+    store: Store, spec: CreateSpec, read_gguf: GGUFReader
+) -> Generator[Progress, None, None]:
     """Build and write the model ``spec`` describes, yielding progress; raises PollamaError."""
     if not spec.name.is_valid():
         raise InvalidName("invalid model name")
@@ -158,10 +160,12 @@ def _require_gguf(store: Store, digest: Digest, read_gguf: GGUFReader, label: st
 
 
 def _apply_overrides(store: Store, spec: CreateSpec, draft: _Draft) -> None:
-    overrides = {"renderer": spec.renderer, "parser": spec.parser, "requires": spec.requires}
-    if any(overrides.values()):
+    if spec.renderer or spec.parser or spec.requires:
         draft.config = dataclasses.replace(
-            draft.config, **{k: v for k, v in overrides.items() if v}
+            draft.config,
+            renderer=spec.renderer or draft.config.renderer,
+            parser=spec.parser or draft.config.parser,
+            requires=spec.requires or draft.config.requires,
         )
     if spec.template is not None:
         try:

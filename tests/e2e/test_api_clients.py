@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 import ollama
 import pytest
+
 from tests.conftest import ServerProcess
 
 

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.conftest import ServerProcess
 
 KID_MODELFILE = '''FROM smollm2:135m

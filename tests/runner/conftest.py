@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.runner.loop import LoopThread
 
 from pollama.runner import Runner, RunnerSpec
+from tests.runner.loop import LoopThread
 
 
 @pytest.fixture(scope="module")

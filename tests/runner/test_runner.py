@@ -14,11 +14,11 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.runner.loop import LoopThread
 
 from pollama.errors import EngineError
 from pollama.runner import Runner, RunnerHandle, RunnerHTTPError, RunnerSpec
 from pollama.runner.client import STOPPED
+from tests.runner.loop import LoopThread
 
 pytestmark = pytest.mark.engine
 

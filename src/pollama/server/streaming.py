@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
 from starlette.responses import Response, StreamingResponse
@@ -29,7 +29,7 @@ def json_response(body: Any, status: int = 200) -> Response:
     return Response(json.dumps(body), status_code=status, media_type=JSON_MEDIA_TYPE)
 
 
-async def iterate_in_thread(make: Callable[[], Iterator[Any]]) -> AsyncIterator[Any]:
+async def iterate_in_thread(make: Callable[[], Generator[Any, None, None]]) -> AsyncIterator[Any]:
     """Run a blocking generator in a worker thread and yield its items on the event loop.
 
     If the consumer stops early, the generator is closed (in its thread) at its next step.
