@@ -91,8 +91,34 @@ def test_stream_is_incremental(runner: Runner, loop_thread: LoopThread) -> None:
     assert events[-1][1]["stop_type"] == "limit"
 
 
-def test_closing_stream_early_frees_the_only_slot(runner: Runner, loop_thread: LoopThread) -> None:
-    assert len(loop_thread.run(first_events(runner, ENDLESS, 3))) == 3
+async def cancel_after(runner: Runner, body: dict[str, Any], count: int) -> int:
+    """Consume ``body`` in a task and cancel that task once ``count`` events arrived."""
+    seen = asyncio.Event()
+    events = 0
+
+    async def consume() -> None:
+        nonlocal events
+        async for _ in runner.completion(body):
+            events += 1
+            if events == count:
+                seen.set()
+
+    task = asyncio.create_task(consume())
+    await seen.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    return events
+
+
+@pytest.mark.parametrize("how", ["aclose", "cancel"])
+def test_stopping_a_stream_early_frees_the_only_slot(
+    runner: Runner, loop_thread: LoopThread, how: str
+) -> None:
+    if how == "aclose":
+        assert len(loop_thread.run(first_events(runner, ENDLESS, 3))) == 3
+    else:
+        assert loop_thread.run(cancel_after(runner, ENDLESS, 3)) >= 3
 
     # Without cancellation the single slot would be busy for 4000 tokens (about a minute).
     start = time.perf_counter()
@@ -192,6 +218,31 @@ def test_bad_model_fails_fast_with_the_reason(
     assert "No such file" in str(caught.value) or "magic" in str(caught.value)
 
 
+def runner_children() -> list[int]:
+    """Live runner processes whose parent is this test process."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+            if int(fields[1]) == os.getpid() and b"pollama.runner" in cmdline:
+                found.append(int(stat.parent.name))
+    return [pid for pid in found if not pid_gone(pid)]
+
+
+def test_load_timeout_kills_the_child(loop_thread: LoopThread, model_path: str) -> None:
+    before = set(runner_children())  # the shared runner may be up
+    with pytest.raises(EngineError, match="timed out waiting for llama runner to start"):
+        loop_thread.run(Runner.start(RunnerSpec(model=model_path), load_timeout=0.05))
+    assert set(runner_children()) <= before
+
+
+def test_missing_interpreter_is_an_engine_error(loop_thread: LoopThread, tmp_path: Path) -> None:
+    spec = RunnerSpec(model=str(tmp_path / "m.gguf"))
+    with pytest.raises(EngineError, match="cannot start the model runner"):
+        loop_thread.run(Runner.start(spec, python=str(tmp_path / "no-python")))
+
+
 def test_killed_runner_fails_its_stream(loop_thread: LoopThread, model_path: str) -> None:
     async def scenario() -> tuple[Runner, BaseException | None]:
         runner = await Runner.start(RunnerSpec(model=model_path, n_ctx=512, n_threads=2))
@@ -205,7 +256,7 @@ def test_killed_runner_fails_its_stream(loop_thread: LoopThread, model_path: str
 
     runner, error = loop_thread.run(scenario())
     try:
-        assert error is not None and str(error).startswith(STOPPED)
+        assert str(error) == f"{STOPPED}: killed by SIGKILL"
         assert runner.alive is False
     finally:
         loop_thread.run(runner.close())

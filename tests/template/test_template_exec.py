@@ -239,3 +239,15 @@ def test_limits(src: str, limits: Limits, message: str | None) -> None:
         return
     with pytest.raises(TemplateError, match=message.replace("(", r"\(").replace(")", r"\)")):
         tmpl.execute({"Response": ""}, limits=limits)
+
+
+def test_deep_recursion_becomes_template_error() -> None:
+    body = "{{ if 1 }}" * 90 + '{{ template "r" . }}' + "{{ end }}" * 90
+    tmpl = Template.parse('{{ define "r" }}' + body + '{{ end }}{{ template "r" . }}')
+    with pytest.raises(TemplateError, match="exceeded maximum"):
+        tmpl.execute({})
+
+
+def test_templates_are_hashable_values() -> None:
+    assert Template.parse("{{ .Prompt }}") == Template.parse("{{ .Prompt }}")
+    assert len({Template.parse("{{ .Prompt }}"), Template.parse("{{ .Prompt }}")}) == 1

@@ -147,6 +147,10 @@ ROUND_TRIP = [
     "{{ range .L }}{{ if . }}{{ break }}{{ end }}{{ continue }}{{ end }}",
     "{{ 'a' }} {{ 0x1F }} {{ 1.5e3 }} {{ `raw` }} {{ true }} {{ nil | print }}",
     '{{ template "x" . }}',
+    "{",
+    "a{ {{- .A }}",
+    "a{ {{- /* c */ -}} {b",
+    "{{ if .A }}x{ {{- end }}",
 ]
 
 

@@ -7,6 +7,7 @@ import pytest
 from pollama.template import (
     Message,
     Template,
+    Tool,
     ToolCall,
     bundled_text,
     collate,
@@ -307,3 +308,42 @@ def test_fit_skips_attempts_that_repeat_the_same_messages() -> None:
 
 def test_fit_empty_history() -> None:
     assert truncate_messages(CHATML, [], num_ctx=10, count_tokens=words) == []
+
+
+def test_tool_schema_keeps_only_go_fields() -> None:
+    tool = Tool.from_dict(
+        {
+            "type": "function",
+            "function": {
+                "name": "f",
+                "parameters": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "n": {"type": "integer", "default": 3, "minimum": 0},
+                        "o": {"type": "object", "properties": {"z": {"type": "string"}, "a": {}}},
+                    },
+                },
+            },
+        }
+    )
+    tmpl = Template.parse("{{ range .Messages }}{{ end }}{{ range .Tools }}{{ . }}{{ end }}")
+    expected = (
+        '{"type":"function","function":{"name":"f","description":"","parameters":{"type":"object",'
+        '"properties":{"n":{"type":"integer"},"o":{"type":"object","properties":{"z":{"type":'
+        '"string"},"a":{}}}}}}}'
+    )
+    assert render_chat(tmpl, [Message("user", "x")], tools=[tool]) == expected
+
+
+def test_message_from_dict() -> None:
+    message = Message.from_dict(
+        {
+            "role": "assistant",
+            "content": "",
+            "tool_calls": [
+                {"id": "c", "function": {"index": 2, "name": "f", "arguments": {"a": 1}}}
+            ],
+        }
+    )
+    assert message == Message("assistant", "", tool_calls=(ToolCall("f", {"a": 1}, 2, "c"),))

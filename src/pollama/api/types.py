@@ -137,6 +137,35 @@ class CreateRequest(Request):
         return [self.license] if isinstance(self.license, str) else list(self.license)
 
 
+class GenerateRequest(Request):
+    model: str = ""
+    prompt: str = ""
+    suffix: str = ""
+    images: list[str] | None = None
+    format: Any = None
+    options: dict[str, Any] | None = None
+    system: str | None = None
+    template: str | None = None
+    context: list[int] | None = None
+    stream: bool = True
+    raw: bool = False
+    keep_alive: Any = None
+    think: Any = None
+    truncate: bool = True
+
+
+class ChatRequest(Request):
+    model: str = ""
+    messages: list[Message] = Field(default_factory=list)
+    tools: list[dict[str, Any]] | None = None
+    format: Any = None
+    options: dict[str, Any] | None = None
+    stream: bool = True
+    keep_alive: Any = None
+    think: Any = None
+    truncate: bool = True
+
+
 class ProgressResponse(Response):
     status: str = ""
     digest: str | None = None
@@ -149,9 +178,11 @@ class VersionResponse(Response):
 
 
 __all__ = [
+    "ChatRequest",
     "CopyRequest",
     "CreateRequest",
     "DeleteRequest",
+    "GenerateRequest",
     "ListModel",
     "ListResponse",
     "Message",

@@ -53,7 +53,7 @@ def start_server(spec: RunnerSpec, key: str) -> Any:
 
     Blocks until the model is loaded; raises ``RuntimeError`` (details on stderr) when it fails.
     """
-    import xllamacpp  # heavy: imported only in the child
+    import xllamacpp  # only the child ever loads llama.cpp
 
     return xllamacpp.Server(build_params(xllamacpp, spec, key))
 
@@ -71,8 +71,9 @@ def build_params(xllamacpp: Any, spec: RunnerSpec, key: str) -> Any:
         params.cpuparams.n_threads = spec.n_threads
         params.cpuparams_batch.n_threads = spec.n_threads
     params.n_gpu_layers = spec.n_gpu_layers
-    # Let llama.cpp fit layers to free device memory only when asked to choose them itself.
-    params.fit_params = spec.n_gpu_layers < 0
+    # Let llama.cpp fit layers to free GPU memory only when asked to choose them itself; on a
+    # CPU-only machine the fitting pass would just load the model twice.
+    params.fit_params = spec.n_gpu_layers < 0 and _has_gpu(xllamacpp)
     params.embedding = spec.embedding
     if spec.pooling is not None:
         params.pooling_type = _enum(
@@ -98,6 +99,12 @@ def _serve_privately(params: Any, key: str) -> None:
     params.ui = False
     params.endpoint_slots = True
     params.endpoint_metrics = False
+
+
+def _has_gpu(xllamacpp: Any) -> bool:
+    kinds = xllamacpp.ggml_backend_dev_type
+    gpus = {kinds.GGML_BACKEND_DEVICE_TYPE_GPU, kinds.GGML_BACKEND_DEVICE_TYPE_IGPU}
+    return any(device["type"] in gpus for device in xllamacpp.get_device_info())
 
 
 def _enum(enum_type: Any, prefix: str, name: str) -> Any:

@@ -16,7 +16,7 @@ import os
 import secrets
 import signal
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import httpx
@@ -69,6 +69,8 @@ class Runner:
 
         Raises ``EngineError`` when the child cannot start, reports a load error, dies, or is not
         ready within ``load_timeout`` seconds; the child is gone by then. Cancellation kills it too.
+        On Linux the child dies with the *thread* that calls this (``PR_SET_PDEATHSIG``): call it
+        from the event loop's long-lived thread.
         """
         key = secrets.token_urlsafe(32)
         try:
@@ -127,7 +129,7 @@ class Runner:
             pass
         return 0
 
-    async def completion(self, body: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
+    async def completion(self, body: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]:
         """Stream llama.cpp's ``/completion`` for ``body`` (``stream`` is forced on).
 
         Yields each event dict as it arrives: ``content``, ``tokens``, ``stop``; the last one has
@@ -172,7 +174,7 @@ class Runner:
         reply = await self._post("/embedding", body, None)
         if not isinstance(reply, list) or len(reply) != len(inputs):
             raise EngineError("malformed embedding reply from the model runner")
-        return [_pooled(item) for item in sorted(reply, key=lambda item: item.get("index", 0))]
+        return [_pooled(item) for item in sorted(reply, key=_index)]
 
     async def health(self) -> bool:
         """True when the runner is alive and ``/health`` answers 200 within 10 s."""
@@ -227,7 +229,10 @@ class Runner:
             raise await self._connection_error(exc) from exc
         if resp.status_code != 200:
             raise error_from_response(resp.status_code, resp.content)
-        return resp.json()
+        try:
+            return resp.json()
+        except ValueError:
+            raise EngineError(f"malformed reply from the model runner to {path}") from None
 
     def _url(self, path: str) -> str:
         return self._address + path
@@ -237,9 +242,7 @@ class Runner:
         await self._exited(within=_STOP_GRACE)
         await self._drained()
         detail = self._tail.first_error() or (str(reason) if reason else None)
-        if detail is None:
-            detail = f"exit status {self._proc.returncode}"
-        return EngineError(f"llama runner process has terminated: {detail}")
+        return EngineError(f"llama runner process has terminated: {detail or self._exit_status()}")
 
     async def _connection_error(self, exc: Exception) -> EngineError:
         """The error for a broken HTTP exchange: a dead runner, an unload, or a lost connection."""
@@ -247,8 +250,14 @@ class Runner:
             return EngineError("the model runner was stopped while serving the request")
         if await self._exited(within=2.0):
             await self._drained()
-            return EngineError(STOPPED + _suffix(self._tail.last_error()))
+            return EngineError(f"{STOPPED}: {self._tail.last_error() or self._exit_status()}")
         return EngineError(f"lost connection to the model runner: {exc!r}")
+
+    def _exit_status(self) -> str:
+        code = self._proc.returncode
+        if code is not None and code < 0:
+            return f"killed by {_signal_name(-code)}"
+        return f"exit status {code}"
 
     async def _exited(self, *, within: float) -> bool:
         try:
@@ -291,6 +300,11 @@ def _field(reply: Any, name: str, kind: type) -> Any:
     return value
 
 
+def _index(item: Any) -> int:
+    index = item.get("index") if isinstance(item, dict) else None
+    return index if isinstance(index, int) else 0
+
+
 def _pooled(item: Any) -> list[float]:
     """The single pooled vector of one ``/embedding`` result."""
     rows = _field(item, "embedding", list)
@@ -301,6 +315,13 @@ def _pooled(item: Any) -> list[float]:
             )
         rows = rows[0]
     return [float(value) for value in rows]
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
 
 
 def _suffix(detail: str | None) -> str:

@@ -10,7 +10,7 @@ import re
 from collections import deque
 
 _PREFIX = re.compile(r"^\d+\.\d+\.\d+\.\d+ (?P<level>[A-Z]) ")
-_ERROR_WORDS = ("error", "GGML_ASSERT", "terminate called", "Segmentation fault", "Killed")
+_ERROR_WORDS = ("error", "ggml_assert", "terminate called", "segmentation fault", "killed")
 _MAX_LINE = 2000
 
 
@@ -42,11 +42,8 @@ class StderrTail:
         return next((message(line) for line in self._lines if is_error(line)), None)
 
     def last_error(self) -> str | None:
-        """The last kept error line, or failing that the last line, prefix stripped."""
-        for line in reversed(self._lines):
-            if is_error(line):
-                return message(line)
-        return message(self._lines[-1]) if self._lines else None
+        """The last kept error line, prefix stripped: after a crash, what went wrong."""
+        return next((message(line) for line in reversed(self._lines) if is_error(line)), None)
 
     def _add(self, raw: list[bytes]) -> list[str]:
         new = [piece.decode("utf-8", "replace").rstrip("\r")[:_MAX_LINE] for piece in raw]
@@ -55,11 +52,12 @@ class StderrTail:
 
 
 def is_error(line: str) -> bool:
-    """True for llama.cpp lines logged at level E and for unprefixed crash messages."""
+    """True for llama.cpp lines logged at level E and for unprefixed crash or exception lines."""
     match = _PREFIX.match(line)
     if match:
         return match["level"] == "E"
-    return any(word in line for word in _ERROR_WORDS)
+    lowered = line.lower()  # Python tracebacks end in "...Error: ...", crashes vary in case
+    return any(word in lowered for word in _ERROR_WORDS)
 
 
 def message(line: str) -> str:

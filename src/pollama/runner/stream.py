@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
+from contextlib import aclosing
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -97,8 +98,10 @@ async def post_sse(
         chunked = "chunked" in headers.get("transfer-encoding", "")
         if status != 200:
             raise error_from_response(status, await _read_error_body(reader, headers, chunked))
-        async for event in sse_events(_payload(reader, chunked)):
-            yield event
+        payload = _payload(reader, chunked)
+        async with aclosing(payload), aclosing(sse_events(payload)) as events:
+            async for event in events:
+                yield event
     finally:
         writer.transport.abort()  # immediate: a cancelled stream must free its slot now
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+
 from fastapi import FastAPI
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,15 +14,22 @@ from pollama import __version__
 from pollama.errors import PollamaError
 from pollama.server.errors import response_for
 from pollama.server.guard import GuardMiddleware
-from pollama.server.routes import blobs, create, meta, models
+from pollama.server.routes import blobs, chat, create, generate, meta, models, ps
 from pollama.server.state import AppState
 
 
 def create_app(state: AppState) -> FastAPI:
     """An application serving Ollama's API over ``state``'s store."""
-    app = FastAPI(title="pollama", version=__version__, docs_url=None, redoc_url=None)
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await state.scheduler.shutdown()  # no runner outlives the server
+
+    app = FastAPI(
+        title="pollama", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
+    )
     app.state.pollama = state
-    for module in (meta, models, blobs, create):
+    for module in (meta, models, blobs, create, generate, chat, ps):
         app.include_router(module.router)
     app.add_exception_handler(PollamaError, _pollama_error)
     app.add_exception_handler(HTTPException, _http_error)

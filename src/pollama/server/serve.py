@@ -8,8 +8,7 @@ import uvicorn
 
 from pollama.config import Settings
 from pollama.server.app import create_app
-from pollama.server.state import AppState
-from pollama.store import Store
+from pollama.server.state import build_state
 
 log = logging.getLogger("pollama")
 
@@ -20,12 +19,12 @@ def serve(settings: Settings) -> None:
         level=logging.DEBUG if settings.debug else logging.INFO,
         format="time=%(asctime)s level=%(levelname)s source=%(name)s msg=%(message)s",
     )
-    store = Store(settings.models)
+    state = build_state(settings)
     if not settings.noprune:
-        removed = store.prune()
+        removed = state.store.prune()
         if removed:
             log.info("pruned %d unused blob(s)", removed)
-    app = create_app(AppState(settings=settings, store=store))
+    app = create_app(state)
     log.info(
         "Listening on %s:%d (version %s)", settings.host.bind_host, settings.host.port, "pollama"
     )

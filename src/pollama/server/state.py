@@ -1,4 +1,4 @@
-"""What every route shares: settings, the store, and a cache of GGUF headers."""
+"""What every route shares: settings, the store, the scheduler and a cache of GGUF headers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from pathlib import Path
 
 from pollama.config import Settings
 from pollama.gguf import GGUFInfo, read_gguf
+from pollama.inference.memory import estimate_bytes
+from pollama.runner import RunnerHandle, RunnerSpec
+from pollama.scheduler import Scheduler
 from pollama.store import Store
 
 
@@ -37,7 +40,30 @@ class GGUFCache:
 class AppState:
     settings: Settings
     store: Store
+    scheduler: Scheduler
     gguf: GGUFCache = field(default_factory=GGUFCache)
 
 
-__all__ = ["AppState", "GGUFCache"]
+def build_state(settings: Settings) -> AppState:
+    """The state of a real server: the store at ``OLLAMA_MODELS`` and runner child processes."""
+    from pollama.runner.client import Runner
+
+    gguf = GGUFCache()
+
+    async def start_runner(spec: RunnerSpec) -> RunnerHandle:
+        return await Runner.start(spec, load_timeout=settings.load_timeout)
+
+    def estimate(spec: RunnerSpec) -> int:
+        return estimate_bytes(spec, gguf.read(Path(spec.model)))
+
+    scheduler = Scheduler(
+        start_runner=start_runner,
+        max_loaded=settings.max_loaded_models or 3,
+        max_queue=settings.max_queue,
+        default_keep_alive=settings.keep_alive,
+        estimate_memory=estimate,
+    )
+    return AppState(settings=settings, store=Store(settings.models), scheduler=scheduler, gguf=gguf)
+
+
+__all__ = ["AppState", "GGUFCache", "build_state"]

@@ -34,7 +34,7 @@ class Limits:
     """Bounds on one execution: output characters, evaluation steps, nested template calls."""
 
     max_output: int = 16 * 1024 * 1024
-    max_steps: int = 5_000_000
+    max_steps: int = 2_000_000
     max_depth: int = 32
 
 

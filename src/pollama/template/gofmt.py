@@ -9,7 +9,7 @@ Explicit argument indexes (``%[2]d``) are not supported.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,8 +27,8 @@ from pollama.template.values import (
 )
 
 _INT_VERBS = "bcdoOqxXU"
-_TOO_LARGE = 1_000_000  # Go's fmt rejects larger widths and precisions (BADWIDTH/BADPREC)
 _FLOAT_VERBS = "eEfFgG"
+_TOO_LARGE = 1_000_000  # Go's fmt rejects larger widths and precisions (BADWIDTH/BADPREC)
 
 
 def format_value(value: Any, *, plus: bool = False) -> str:
@@ -59,7 +59,7 @@ def format_value(value: Any, *, plus: bool = False) -> str:
     return str(value)
 
 
-def _format_struct(value: Struct, plus: bool, fmt_field: Any) -> str:
+def _format_struct(value: Struct, plus: bool, fmt_field: Callable[[Any], str]) -> str:
     if value.stringer:
         try:
             return to_json(value)

@@ -174,7 +174,13 @@ class ListNode:
     nodes: tuple[Node, ...]
 
     def __str__(self) -> str:
-        return "".join(str(n) for n in self.nodes)
+        parts = [str(node) for node in self.nodes]
+        for i, node in enumerate(self.nodes):
+            following = parts[i + 1] if i + 1 < len(parts) else "{{"
+            # Text ending in "{" before "{{..." would print as "{{{": spell the brace as an action.
+            if isinstance(node, TextNode) and parts[i].endswith("{") and following[:1] == "{":
+                parts[i] = parts[i][:-1] + '{{"{"}}'
+        return "".join(parts)
 
 
 @dataclass(frozen=True, slots=True)

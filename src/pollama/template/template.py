@@ -49,6 +49,9 @@ class Template:
     def __str__(self) -> str:
         return self.source
 
+    def __hash__(self) -> int:
+        return hash((self.source, self.root))
+
     def execute(
         self,
         values: Any,

@@ -1,0 +1,1 @@
+"""Parts of the scheduler (``pollama.scheduler``): runner entries and the default probes."""

@@ -1,0 +1,98 @@
+"""One model key's runner as the scheduler tracks it: state, leases, waiters and timers."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pollama.errors import PollamaError
+from pollama.runner import RunnerHandle, RunnerSpec
+
+
+class State(enum.Enum):
+    """Where an entry is in its life; only READY entries are handed out."""
+
+    LOADING = "loading"  # start_runner is running
+    READY = "ready"  # serving; idle ones run a keep-alive timer
+    EXPIRING = "expiring"  # no new leases; closes when the last lease comes back
+    CLOSING = "closing"  # runner.close() is running; removed when it returns
+
+
+@dataclass(eq=False, slots=True)
+class Entry:
+    """Mutable bookkeeping for one runner; owned and mutated only by the scheduler.
+
+    ``refcount`` counts granted leases. ``slot_waiters`` are the futures of queued requests in
+    arrival order: a future resolves True when a slot is handed to its request (the refcount
+    already counts it) and False when the entry can no longer serve it. ``deadline`` is the clock
+    time the idle keep-alive ends (``math.inf`` for never, None while in use or loading);
+    ``expired_at`` the wall-clock time the entry was marked to unload. ``settled`` is set when
+    the load ends either way, ``closed`` when the entry has left the scheduler.
+    """
+
+    key: str
+    spec: RunnerSpec
+    info: Mapping[str, Any]
+    keep_alive: float
+    estimate: int
+    state: State = State.LOADING
+    runner: RunnerHandle | None = None
+    error: PollamaError | None = None
+    refcount: int = 0
+    deadline: float | None = None
+    expired_at: float | None = None
+    crashed: bool = False
+    timer: asyncio.TimerHandle | None = None
+    task: asyncio.Task[None] | None = None
+    slot_waiters: deque[asyncio.Future[bool]] = field(default_factory=deque)
+    settled: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def take_slot(self) -> None:
+        """Count one more lease; an idle runner stops its keep-alive timer."""
+        self.refcount += 1
+        self.cancel_timer()
+        self.deadline = None
+
+    def hand_over_slot(self) -> bool:
+        """Pass a returned slot to the longest-waiting request; False when none waits."""
+        waiter = self._next_waiter()
+        if waiter is None:
+            return False
+        waiter.set_result(True)
+        return True
+
+    def grant_waiting(self) -> None:
+        """Hand out free slots to waiting requests, oldest first."""
+        while self.refcount < self.spec.n_parallel:
+            waiter = self._next_waiter()
+            if waiter is None:
+                return
+            waiter.set_result(True)
+            self.take_slot()
+
+    def wake_waiters(self) -> None:
+        """Tell every waiting request that this entry will not serve it."""
+        while self.slot_waiters:
+            waiter = self.slot_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(False)
+
+    def cancel_timer(self) -> None:
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+
+    def _next_waiter(self) -> asyncio.Future[bool] | None:
+        while self.slot_waiters:
+            waiter = self.slot_waiters.popleft()
+            if not waiter.done():  # cancelled waiters may linger until they clean up
+                return waiter
+        return None
+
+
+__all__ = ["Entry", "State"]

@@ -1,0 +1,120 @@
+"""``POST /api/generate`` (spec §3.4)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pollama.api.types import GenerateRequest
+from pollama.errors import BadRequest
+from pollama.inference.completion import Done
+from pollama.inference.prompt import fit_prompt, prompt_template
+from pollama.runner import RunnerHandle
+from pollama.server.body import read_body
+from pollama.server.inference import (
+    Target,
+    Timing,
+    acquire,
+    format_fields,
+    require,
+    resolve,
+    run_completion,
+)
+from pollama.server.routes.models import state_of
+from pollama.server.state import AppState
+from pollama.server.streaming import json_response, stream_or_collapse
+from pollama.template import Message, Template, render_insert
+from pollama.timefmt import utc_now
+
+router = APIRouter()
+
+
+@router.post("/api/generate")
+async def generate(request: Request) -> Response:
+    started = time.perf_counter()
+    state = state_of(request)
+    req = await read_body(request, GenerateRequest)
+    target = await resolve(state, req.model, req.options, req.keep_alive)
+    if not req.prompt and target.keep_alive == 0:
+        await state.scheduler.unload(str(target.model.manifest.digest))
+        return json_response(_bare(req.model, "unload"))
+    if req.raw and (req.template or req.system or req.context):
+        raise BadRequest("raw mode does not support template, system, or context")
+    require(target, "completion", f'"{req.model}" does not support generate')
+    if req.suffix:
+        require(target, "insert", f"{target.model.name} does not support insert")
+    events = _events(state, target, req, Timing(started))
+    return await stream_or_collapse(events, req.stream, _collapse)
+
+
+async def _events(
+    state: AppState, target: Target, req: GenerateRequest, timing: Timing
+) -> AsyncIterator[dict[str, Any]]:
+    async with acquire(state, target) as lease:
+        timing.load_duration = int(lease.load_duration * 1e9)
+        if not req.prompt and not req.suffix:
+            yield _bare(req.model, "load")
+            return
+        prompt_text = ""
+
+        async def prompt(runner: RunnerHandle) -> str:
+            nonlocal prompt_text
+            prompt_text = await build_prompt(target, req, runner)
+            return prompt_text
+
+        tokens: list[int] = []
+        extra = format_fields(req.format)
+        async for item in run_completion(lease, target, prompt, extra):
+            if isinstance(item, Done):
+                final = _bare(req.model, item.done_reason)
+                if not req.raw:
+                    final["context"] = await lease.runner.tokenize(prompt_text) + tokens
+                yield {**final, **timing.metrics(item)}
+            else:
+                tokens.extend(item.tokens)
+                yield {
+                    "model": req.model,
+                    "created_at": utc_now(),
+                    "response": item.text,
+                    "done": False,
+                }
+
+
+async def build_prompt(target: Target, req: GenerateRequest, runner: RunnerHandle) -> str:
+    """The prompt text for a generate request (spec §3.4 step 8)."""
+    if req.raw:
+        return req.prompt
+    prefix = await runner.detokenize(req.context) if req.context else ""
+    if req.suffix:
+        template = Template.parse(req.template or target.model.template or "{{ .Prompt }}")
+        return prefix + render_insert(template, req.prompt, req.suffix)
+    system = req.system if req.system is not None else target.model.system
+    messages = [Message(role="system", content=system)] if system else []
+    if not req.context:
+        messages += [Message.from_dict(m) for m in target.model.messages]
+    messages.append(Message(role="user", content=req.prompt, images=tuple(req.images or ())))
+    template = prompt_template(target.model, target.info, req.template)
+    return prefix + await fit_prompt(
+        template, messages, num_ctx=target.num_ctx, tokenize=runner.tokenize
+    )
+
+
+def _bare(model: str, done_reason: str) -> dict[str, Any]:
+    return {
+        "model": model,
+        "created_at": utc_now(),
+        "response": "",
+        "done": True,
+        "done_reason": done_reason,
+    }
+
+
+def _collapse(items: list[dict[str, Any]]) -> dict[str, Any]:
+    final = dict(items[-1])
+    final["response"] = "".join(item.get("response", "") for item in items)
+    return final
