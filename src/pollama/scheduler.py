@@ -34,80 +34,21 @@ import copy
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any
 
 from pollama.errors import EngineError, PollamaError, ServerBusy
 from pollama.humanize import human_bytes2
 from pollama.runner import RunnerHandle, RunnerSpec
-from pollama.scheduling.entry import Entry, State
+from pollama.scheduling.entry import FOREVER_SECONDS, Entry, State
+from pollama.scheduling.lease import Lease, LeaseContext, LoadedModel
 from pollama.scheduling.probes import CrashLog, file_size_estimate, system_available_memory
 
-FOREVER_SECONDS = (2**63 - 1) / 1e9  # Go's longest time.Duration: how far ahead "forever" lies
 SHUTTING_DOWN = "the server is shutting down"
 
 _log = logging.getLogger("pollama.scheduler")
-
-
-@dataclass(frozen=True, slots=True)
-class LoadedModel:
-    """One runner as ``/api/ps`` shows it.
-
-    ``expires_at`` is a wall-clock timestamp (seconds since the epoch, ``time.time`` style), never
-    None: idle runners show when their keep-alive ends; runners in use or loading show now plus
-    their keep-alive (as if released now); runners marked to unload show the moment they were
-    marked (in the past: "Stopping..."); keep-alive forever shows ~292 years ahead, as Ollama.
-    ``size`` is the runner's resident memory when its handle reports it, else the estimate.
-    """
-
-    model_key: str
-    info: Mapping[str, Any]
-    spec: RunnerSpec
-    expires_at: float
-    size: int
-    context_length: int
-    state: str
-    in_use: int
-
-
-class Lease:
-    """One request's hold on one slot of a loaded runner, from ``Scheduler.acquire``.
-
-    ``runner`` is the READY runner; ``load_duration`` the seconds the request waited (queue,
-    unload, load) before the lease was granted.
-    """
-
-    __slots__ = ("_entry", "_load_duration", "_owner", "_released", "_runner")
-
-    def __init__(
-        self, owner: Scheduler, entry: Entry, runner: RunnerHandle, load_duration: float
-    ) -> None:
-        self._owner = owner
-        self._entry = entry
-        self._runner = runner
-        self._load_duration = load_duration
-        self._released = False
-
-    @property
-    def runner(self) -> RunnerHandle:
-        return self._runner
-
-    @property
-    def load_duration(self) -> float:
-        return self._load_duration
-
-    def failed(self) -> None:
-        """Report that a call on ``runner`` failed. A runner that is no longer alive is closed at
-        once, and the next acquire starts a fresh one. Idempotent; safe after release."""
-        self._owner._check_alive(self._entry)
-
-    def _release(self) -> None:
-        if not self._released:
-            self._released = True
-            self._owner._release(self._entry)
 
 
 @dataclass(slots=True)
@@ -206,7 +147,7 @@ class Scheduler:
         cancelled, in which case it holds nothing.
         """
         ticket = _Ticket(model_key, spec, _optional_keep_alive(keep_alive), info or {})
-        return _LeaseContext(self, ticket)
+        return LeaseContext(lambda: self._acquire(ticket))
 
     async def unload(self, model_key: str) -> bool:
         """Unload ``model_key`` as soon as its in-flight leases end; False when it is not loaded.
@@ -228,7 +169,7 @@ class Scheduler:
         """Every runner not being closed, longest-lived first (``expires_at`` descending)."""
         now, wall = self._clock(), self._wall_clock()
         models = [
-            self._describe(entry, now, wall)
+            entry.describe(now, wall)
             for entry in self._entries.values()
             if entry.state is not State.CLOSING
         ]
@@ -248,7 +189,8 @@ class Scheduler:
                 else:
                     self._begin_close(entry)
             self._notify()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        while self._tasks:  # a load that finishes during shutdown spawns its own close
+            await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def ready(self, timeout: float = 5.0) -> bool:
         """True when a round trip through the scheduler's lock succeeds within ``timeout`` seconds
@@ -314,7 +256,7 @@ class Scheduler:
         need = self._estimate_memory(ticket.spec)
         free = self._available_memory()
         if need > free:
-            reachable = free + sum(self._size(e) for e in self._entries.values())
+            reachable = free + sum(e.size() for e in self._entries.values())
             if need > reachable:
                 raise EngineError(
                     f"model requires more system memory ({human_bytes2(need)}) "
@@ -375,7 +317,12 @@ class Scheduler:
             entry.keep_alive = ticket.keep_alive  # a request's keep-alive sticks to the runner
         if entry.runner is None:
             raise EngineError("internal error: a lease on a runner that is not loaded")
-        return Lease(self, entry, entry.runner, self._clock() - started)
+        return Lease(
+            entry.runner,
+            self._clock() - started,
+            on_failed=lambda: self._check_alive(entry),
+            on_release=lambda: self._release(entry),
+        )
 
     def _keep_alive_for(self, ticket: _Ticket) -> float:
         return self._default_keep_alive if ticket.keep_alive is None else ticket.keep_alive
@@ -494,8 +441,8 @@ class Scheduler:
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _spawn(self, coro: Awaitable[None]) -> asyncio.Task[None]:
-        task = asyncio.ensure_future(coro)
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
@@ -508,58 +455,6 @@ class Scheduler:
         """Wake everyone waiting for "something changed" (an unload, a load, an idle runner)."""
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
-
-    def _size(self, entry: Entry) -> int:
-        probe = getattr(entry.runner, "memory_rss", None)
-        if callable(probe):
-            rss = probe()
-            if isinstance(rss, int) and rss > 0:
-                return rss
-        return entry.estimate
-
-    def _describe(self, entry: Entry, now: float, wall: float) -> LoadedModel:
-        if entry.state is State.EXPIRING and entry.expired_at is not None:
-            expires_at = entry.expired_at
-        elif entry.deadline is not None:
-            expires_at = wall + min(entry.deadline - now, FOREVER_SECONDS)
-        else:
-            expires_at = wall + min(entry.keep_alive, FOREVER_SECONDS)
-        return LoadedModel(
-            model_key=entry.key,
-            info=entry.info,
-            spec=entry.spec,
-            expires_at=expires_at,
-            size=self._size(entry),
-            context_length=entry.spec.n_ctx // entry.spec.n_parallel,
-            state=entry.state.value,
-            in_use=entry.refcount,
-        )
-
-
-class _LeaseContext(AbstractAsyncContextManager[Lease]):
-    """What ``Scheduler.acquire`` returns: acquires on enter, releases on exit (once)."""
-
-    def __init__(self, owner: Scheduler, ticket: _Ticket) -> None:
-        self._owner = owner
-        self._ticket = ticket
-        self._lease: Lease | None = None
-        self._entered = False
-
-    async def __aenter__(self) -> Lease:
-        if self._entered:
-            raise RuntimeError("a scheduler lease can be entered only once")
-        self._entered = True
-        self._lease = await self._owner._acquire(self._ticket)
-        return self._lease
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._lease is not None:
-            self._lease._release()
 
 
 def _deadline(entry: Entry) -> float:

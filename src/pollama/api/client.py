@@ -121,6 +121,20 @@ class Client:
     def delete(self, model: str) -> None:
         self.request("DELETE", "/api/delete", {"model": model})
 
+    def ps(self) -> dict[str, Any]:
+        result: dict[str, Any] = self.request("GET", "/api/ps")
+        return result
+
+    def generate(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        return self.stream("POST", "/api/generate", request)
+
+    def chat(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        return self.stream("POST", "/api/chat", request)
+
+    def unload(self, model: str) -> None:
+        """Ask the server to unload ``model`` now (generate with ``keep_alive: 0``)."""
+        self.request("POST", "/api/generate", {"model": model, "keep_alive": 0})
+
     def create(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return self.stream("POST", "/api/create", request)
 

@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ls = command("list", "List models", aliases=["ls"])
     ls.add_argument("prefix", nargs="?", default="")
+    stop = command("stop", "Stop a running model")
+    stop.add_argument("model")
+    ps = command("ps", "List running models")
+    ps.add_argument("prefix", nargs="?", default="")
     cp = command("cp", "Copy a model")
     cp.add_argument("source")
     cp.add_argument("destination")
@@ -94,6 +98,8 @@ COMMANDS = {
     "list": "models",
     "ls": "models",
     "cp": "models",
+    "ps": "models",
+    "stop": "models",
     "rm": "models",
 }
 

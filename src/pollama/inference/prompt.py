@@ -1,7 +1,8 @@
 """Building prompts from a model's template and a conversation (spec §3.4 step 8, §3.5, §5).
 
-A model with a Go TEMPLATE layer renders through pollama's Go template interpreter; a model without
-one renders the GGUF's Jinja chat template in a sandbox; a model with neither gets ``{{ .Prompt }}``.
+A model with a Go TEMPLATE layer renders through pollama's Go template interpreter; a model
+without one renders the GGUF's Jinja chat template in a sandbox; a model with neither gets
+``{{ .Prompt }}``.
 :func:`fit_prompt` drops the oldest messages until the prompt fits the context window, always
 keeping the system messages and the last message.
 """
@@ -81,13 +82,21 @@ async def fit_prompt(
     """Render ``messages``, dropping the oldest non-system ones while the prompt exceeds num_ctx."""
     kept = list(messages)
     prompt = template.render(kept, tools)
-    while len(await tokenize(prompt)) > num_ctx:
+    while not await _fits(prompt, num_ctx, tokenize):
         droppable = [i for i, m in enumerate(kept[:-1]) if m.role != "system"]
         if not droppable:
             break
         del kept[droppable[0]]
         prompt = template.render(kept, tools)
     return prompt
+
+
+async def _fits(prompt: str, num_ctx: int, tokenize: Tokenize) -> bool:
+    # Every token covers at least one byte, so a short prompt fits without asking the tokenizer
+    # (two tokens of slack for BOS/EOS).
+    if len(prompt.encode()) + 2 <= num_ctx:
+        return True
+    return len(await tokenize(prompt)) <= num_ctx
 
 
 def _special_token(info: GGUFInfo, which: str) -> str:

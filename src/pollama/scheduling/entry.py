@@ -11,6 +11,9 @@ from typing import Any
 
 from pollama.errors import PollamaError
 from pollama.runner import RunnerHandle, RunnerSpec
+from pollama.scheduling.lease import LoadedModel
+
+FOREVER_SECONDS = (2**63 - 1) / 1e9  # Go's longest time.Duration: how far ahead "forever" lies
 
 
 class State(enum.Enum):
@@ -87,6 +90,34 @@ class Entry:
             self.timer.cancel()
             self.timer = None
 
+    def size(self) -> int:
+        """Resident bytes when the runner reports them (``memory_rss``), else the estimate."""
+        probe = getattr(self.runner, "memory_rss", None)
+        if callable(probe):
+            rss = probe()
+            if isinstance(rss, int) and rss > 0:
+                return rss
+        return self.estimate
+
+    def describe(self, now: float, wall: float) -> LoadedModel:
+        """The ``/api/ps`` view at clock time ``now`` and wall time ``wall`` (see LoadedModel)."""
+        if self.state is State.EXPIRING and self.expired_at is not None:
+            expires_at = self.expired_at
+        elif self.deadline is not None:
+            expires_at = wall + min(self.deadline - now, FOREVER_SECONDS)
+        else:
+            expires_at = wall + min(self.keep_alive, FOREVER_SECONDS)
+        return LoadedModel(
+            model_key=self.key,
+            info=self.info,
+            spec=self.spec,
+            expires_at=expires_at,
+            size=self.size(),
+            context_length=self.spec.n_ctx // self.spec.n_parallel,
+            state=self.state.value,
+            in_use=self.refcount,
+        )
+
     def _next_waiter(self) -> asyncio.Future[bool] | None:
         while self.slot_waiters:
             waiter = self.slot_waiters.popleft()
@@ -95,4 +126,4 @@ class Entry:
         return None
 
 
-__all__ = ["Entry", "State"]
+__all__ = ["FOREVER_SECONDS", "Entry", "State"]

@@ -20,6 +20,7 @@ from pollama.server.state import AppState
 
 def create_app(state: AppState) -> FastAPI:
     """An application serving Ollama's API over ``state``'s store."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield

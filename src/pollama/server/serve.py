@@ -19,6 +19,7 @@ def serve(settings: Settings) -> None:
         level=logging.DEBUG if settings.debug else logging.INFO,
         format="time=%(asctime)s level=%(levelname)s source=%(name)s msg=%(message)s",
     )
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per runner call is noise
     state = build_state(settings)
     if not settings.noprune:
         removed = state.store.prune()

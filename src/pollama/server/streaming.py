@@ -26,7 +26,11 @@ log = logging.getLogger("pollama.server")
 
 
 def json_response(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body), status_code=status, media_type=JSON_MEDIA_TYPE)
+    return Response(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=status,
+        media_type=JSON_MEDIA_TYPE,
+    )
 
 
 async def iterate_in_thread(make: Callable[[], Generator[Any, None, None]]) -> AsyncIterator[Any]:
@@ -70,7 +74,7 @@ async def iterate_in_thread(make: Callable[[], Generator[Any, None, None]]) -> A
 
 
 def _line(obj: Any) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False) + "\n").encode()
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
 
 Collapse = Callable[[list[dict[str, Any]]], dict[str, Any]]

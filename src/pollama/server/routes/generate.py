@@ -91,8 +91,8 @@ async def build_prompt(target: Target, req: GenerateRequest, runner: RunnerHandl
         return req.prompt
     prefix = await runner.detokenize(req.context) if req.context else ""
     if req.suffix:
-        template = Template.parse(req.template or target.model.template or "{{ .Prompt }}")
-        return prefix + render_insert(template, req.prompt, req.suffix)
+        insert = Template.parse(req.template or target.model.template or "{{ .Prompt }}")
+        return prefix + render_insert(insert, req.prompt, req.suffix)
     system = req.system if req.system is not None else target.model.system
     messages = [Message(role="system", content=system)] if system else []
     if not req.context:
