@@ -85,6 +85,7 @@ class Scheduler:
     After ``crash_limit`` runner deaths or failed starts of one model within ``crash_window``
     seconds, starting it is refused for ``crash_backoff`` seconds. A close that takes longer than
     ``close_timeout`` seconds is abandoned (logged) so that it cannot wedge the model's key.
+    Not thread-safe: call every method from the event loop that serves the requests.
     """
 
     def __init__(
@@ -170,7 +171,7 @@ class Scheduler:
         now, wall = self._clock(), self._wall_clock()
         models = [
             entry.describe(now, wall)
-            for entry in self._entries.values()
+            for entry in list(self._entries.values())
             if entry.state is not State.CLOSING
         ]
         models.sort(key=lambda model: model.expires_at, reverse=True)
@@ -253,7 +254,7 @@ class Scheduler:
         if len(self._entries) >= self._max_loaded:
             self._admit(ticket)
             return self._evict_or_wait()
-        need = self._estimate_memory(ticket.spec)
+        need = self._estimate(ticket.spec)
         free = self._available_memory()
         if need > free:
             reachable = free + sum(e.size() for e in self._entries.values())
@@ -275,6 +276,14 @@ class Scheduler:
         self._entries[entry.key] = entry
         entry.task = self._spawn(self._load(entry))
         return _SlotWait(entry)
+
+    def _estimate(self, spec: RunnerSpec) -> int:
+        try:
+            return self._estimate_memory(spec)
+        except PollamaError:
+            raise
+        except Exception as err:  # e.g. an unreadable model file: the load could not work either
+            raise EngineError(f"cannot estimate the memory the model needs: {err}") from err
 
     def _admit(self, ticket: _Ticket) -> None:
         if ticket.admitted:
