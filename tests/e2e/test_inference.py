@@ -196,7 +196,7 @@ def test_multi_turn_reuses_cached_prefix(engine_server: ServerProcess) -> None:
 
 def test_keep_alive_zero_unloads_and_stop(engine_server: ServerProcess) -> None:
     chat(engine_server, messages=PARIS, options={"num_predict": 2})
-    models = httpx.get(f"{engine_server.url}/api/ps").json()["models"]
+    models = httpx.get(f"{engine_server.url}/api/ps", timeout=60).json()["models"]
     assert [m["name"] for m in models] == ["smollm2:135m"]
     assert models[0]["context_length"] == 4096 and models[0]["size"] > 0
     unload = httpx.post(
@@ -204,11 +204,16 @@ def test_keep_alive_zero_unloads_and_stop(engine_server: ServerProcess) -> None:
     ).json()
     assert unload["done_reason"] == "unload"
     deadline = time.monotonic() + 10
-    while httpx.get(f"{engine_server.url}/api/ps").json()["models"] and time.monotonic() < deadline:
+    while (
+        httpx.get(f"{engine_server.url}/api/ps", timeout=60).json()["models"]
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.1)
-    assert httpx.get(f"{engine_server.url}/api/ps").json()["models"] == []
+    assert httpx.get(f"{engine_server.url}/api/ps", timeout=60).json()["models"] == []
     assert runner_pids(engine_server) == []
-    loaded = httpx.post(f"{engine_server.url}/api/generate", json={"model": "smollm2:135m"}).json()
+    loaded = httpx.post(
+        f"{engine_server.url}/api/generate", json={"model": "smollm2:135m"}, timeout=60
+    ).json()
     assert loaded["done_reason"] == "load"
 
 
@@ -225,7 +230,7 @@ def test_killed_runner_fails_only_its_request(engine_server: ServerProcess) -> N
             for pid in runner_pids(engine_server):
                 os.kill(pid, signal.SIGKILL)
     assert "error" in lines[-1] and "unexpectedly stopped" in str(lines[-1]["error"])
-    assert httpx.get(f"{engine_server.url}/api/tags").status_code == 200
+    assert httpx.get(f"{engine_server.url}/api/tags", timeout=60).status_code == 200
     assert (
         "Paris"
         in chat(engine_server, messages=PARIS, options={"temperature": 0})["message"]["content"]
@@ -265,7 +270,7 @@ def test_concurrent_chats_batch_in_one_runner(
         t.join()
     assert len(results) == 4 and all(r["done"] for r in results)
     assert len(runner_pids(server)) == 1
-    models = httpx.get(f"{server.url}/api/ps").json()["models"]
+    models = httpx.get(f"{server.url}/api/ps", timeout=60).json()["models"]
     assert len(models) == 1 and models[0]["context_length"] == 4096
 
 
@@ -296,3 +301,158 @@ def test_full_queue_answers_503(
     assert "server busy" in rejected.json()["error"]
     running.join()
     waiting.join()
+
+
+def test_non_streaming_disconnect_frees_the_slot(engine_server: ServerProcess) -> None:
+    body = {
+        "model": "smollm2:135m",
+        "prompt": "Write a very long essay.",
+        "stream": False,
+        "options": {"num_predict": 3000},
+    }
+    chat(engine_server, messages=PARIS, options={"num_predict": 1})  # loaded
+    with pytest.raises(httpx.TimeoutException):
+        httpx.post(f"{engine_server.url}/api/generate", json=body, timeout=0.5)
+    started = time.perf_counter()
+    first = next(
+        stream_lines(
+            engine_server,
+            "/api/generate",
+            {"model": "smollm2:135m", "prompt": "Hi", "options": {"num_predict": 3}},
+        )
+    )
+    assert first[0] - started < 1.0
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "error"),
+    [
+        (
+            "/api/chat",
+            {"messages": PARIS, "think": True},
+            400,
+            '"smollm2:135m" does not support thinking',
+        ),
+        ("/api/generate", {"prompt": "hi", "think": "loud"}, 400, 'invalid think value: "loud"'),
+        (
+            "/api/chat",
+            {"messages": PARIS, "tools": [{"type": "function", "function": {"name": "f"}}]},
+            400,
+            "does not support tools",
+        ),
+        (
+            "/api/generate",
+            {"prompt": "hi", "raw": True, "system": "x"},
+            400,
+            "raw mode does not support template, system, or context",
+        ),
+        (
+            "/api/generate",
+            {"prompt": "hi", "keep_alive": "300"},
+            400,
+            'time: missing unit in duration "300"',
+        ),
+        ("/api/generate", {"prompt": "hi", "options": {"stop": "x"}}, 400, 'option "stop" must be'),
+        ("/api/generate", {"prompt": "hi", "format": 3}, 400, "invalid format"),
+        ("/api/chat", {"model": "", "messages": PARIS}, 400, "model is required"),
+        ("/api/generate", {"model": "", "prompt": "hi"}, 404, "model '' not found"),
+        ("/api/generate", {"model": "nosuch", "prompt": "hi"}, 404, "model 'nosuch' not found"),
+        ("/api/chat", {"model": "bad/name/x/y", "messages": PARIS}, 400, "invalid model name"),
+    ],
+)
+def test_request_errors(
+    engine_server: ServerProcess, path: str, body: dict[str, object], status: int, error: str
+) -> None:
+    response = httpx.post(
+        engine_server.url + path, json={"model": "smollm2:135m", **body}, timeout=60
+    )
+    assert response.status_code == status, response.text
+    assert error in response.json()["error"]
+
+
+def test_history_is_truncated_to_num_ctx(engine_server: ServerProcess) -> None:
+    filler = "The quick brown fox jumps over the lazy dog. " * 20
+    history = [{"role": "system", "content": "You are terse."}]
+    for i in range(12):
+        history += [
+            {"role": "user", "content": f"{i}: {filler}"},
+            {"role": "assistant", "content": "ok"},
+        ]
+    history.append({"role": "user", "content": "What is the capital of France?"})
+    result = chat(
+        engine_server,
+        messages=history,
+        options={"num_ctx": 512, "temperature": 0, "num_predict": 16},
+    )
+    assert 0 < result["prompt_eval_count"] <= 512  # type: ignore[operator]
+    assert result["done_reason"] in ("stop", "length")
+
+
+def test_generate_system_template_raw_and_context(engine_server: ServerProcess) -> None:
+    def gen(**body: object) -> dict[str, object]:
+        response = httpx.post(
+            f"{engine_server.url}/api/generate",
+            json={
+                "model": "smollm2:135m",
+                "stream": False,
+                "options": {"temperature": 0, "num_predict": 12},
+                **body,
+            },
+            timeout=60,
+        )
+        assert response.status_code == 200, response.text
+        result: dict[str, object] = response.json()
+        return result
+
+    first = gen(prompt="What is the capital of France?", system="You are a helpful assistant.")
+    assert "Paris" in str(first["response"])
+    follow = gen(prompt="And of Italy?", context=first["context"])
+    assert "Rome" in str(follow["response"])
+    raw = gen(
+        prompt="<|im_start|>user\nWhat is the capital of France?<|im_end|>\n<|im_start|>assistant\n",
+        raw=True,
+    )
+    assert "Paris" in str(raw["response"]) and "context" not in raw
+    templated = gen(
+        prompt="France",
+        template="<|im_start|>user\nWhat is the capital of {{ .Prompt }}?<|im_end|>\n<|im_start|>assistant\n",
+    )
+    assert "Paris" in str(templated["response"])
+    stopped = gen(
+        prompt="What is the capital of France?", options={"temperature": 0, "stop": ["Paris"]}
+    )
+    assert "Paris" not in str(stopped["response"]) and stopped["done_reason"] == "stop"
+
+
+def test_cli_ps_and_stop(engine_server: ServerProcess) -> None:
+    import subprocess
+    import sys
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pollama", *args],
+            env=engine_server.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    chat(engine_server, messages=PARIS, options={"num_predict": 1})
+    listing = cli("ps")
+    assert listing.returncode == 0, listing.stderr
+    header, row = listing.stdout.splitlines()
+    assert header.split() == ["NAME", "ID", "SIZE", "PROCESSOR", "CONTEXT", "UNTIL"]
+    assert (
+        row.startswith("smollm2:135m") and "100% CPU" in row and "4096" in row and "from now" in row
+    )
+    stopped = cli("stop", "smollm2:135m")
+    assert stopped.returncode == 0 and stopped.stdout == ""
+    deadline = time.monotonic() + 10
+    while cli("ps").stdout.count("\n") > 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert cli("ps").stdout.count("\n") == 1
+    missing = cli("stop", "nosuch")
+    assert (
+        missing.returncode == 1
+        and missing.stderr == 'Error: couldn\'t find model "nosuch" to stop\n'
+    )

@@ -8,12 +8,14 @@ began become the stream's last line, ``{"error": "..."}``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any
 
+from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from pollama.errors import PollamaError
@@ -73,6 +75,38 @@ async def iterate_in_thread(make: Callable[[], Generator[Any, None, None]]) -> A
             queue.get_nowait()
 
 
+class ClientGone(Exception):
+    """The client disconnected before the answer was ready."""
+
+
+async def _collect(
+    events: AsyncIterator[dict[str, Any]], request: Request | None
+) -> list[dict[str, Any]]:
+    async def gather() -> list[dict[str, Any]]:
+        return [item async for item in events]
+
+    if request is None:
+        return await gather()
+    work = asyncio.ensure_future(gather())
+    watch = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({work, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+    if not work.done():
+        work.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await work
+        raise ClientGone()
+    return work.result()
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns once the client has gone (the body was already read, so only that can arrive)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 def _line(obj: Any) -> bytes:
     return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
 
@@ -81,15 +115,22 @@ Collapse = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
 
 async def stream_or_collapse(
-    events: AsyncIterator[dict[str, Any]], stream: bool, collapse: Collapse | None = None
+    events: AsyncIterator[dict[str, Any]],
+    stream: bool,
+    collapse: Collapse | None = None,
+    request: Request | None = None,
 ) -> Response:
     """Stream ``events`` as NDJSON, or answer with the collapse of all of them.
 
     Without ``collapse`` the last event is the answer (progress streams end in their result).
+    With ``request``, a client that disconnects while a collapsed answer is being produced
+    cancels the work (a streamed answer is cancelled by the server when its client goes).
     """
     if not stream:
         try:
-            items = [item async for item in events]
+            items = await _collect(events, request)
+        except ClientGone:
+            return Response(status_code=499)
         except BaseException as err:
             return response_for(err)
         return json_response(collapse(items) if collapse else (items[-1] if items else {}))

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from pollama.api.types import ChatRequest
 from pollama.errors import BadRequest
 from pollama.inference.completion import Done
+from pollama.inference.think import check_think, parse_think
 from pollama.inference.prompt import chat_history, fit_prompt, prompt_template
 from pollama.runner import RunnerHandle
 from pollama.server.body import read_body
@@ -46,10 +47,11 @@ async def chat(request: Request) -> Response:
         await state.scheduler.unload(str(target.model.manifest.digest))
         return json_response(_bare(req.model, "unload"))
     require(target, "completion", f'"{req.model}" does not support chat')
+    check_think(parse_think(req.think), target.capabilities, req.model)
     if req.tools:
         require(target, "tools", f"{target.model.name} does not support tools")
     events = _events(state, target, req, Timing(started))
-    return await stream_or_collapse(events, req.stream, _collapse)
+    return await stream_or_collapse(events, req.stream, _collapse, request)
 
 
 async def _events(

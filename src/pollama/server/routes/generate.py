@@ -13,6 +13,7 @@ from starlette.responses import Response
 from pollama.api.types import GenerateRequest
 from pollama.errors import BadRequest
 from pollama.inference.completion import Done
+from pollama.inference.think import check_think, parse_think
 from pollama.inference.prompt import fit_prompt, prompt_template
 from pollama.runner import RunnerHandle
 from pollama.server.body import read_body
@@ -46,10 +47,11 @@ async def generate(request: Request) -> Response:
     if req.raw and (req.template or req.system or req.context):
         raise BadRequest("raw mode does not support template, system, or context")
     require(target, "completion", f'"{req.model}" does not support generate')
+    check_think(parse_think(req.think), target.capabilities, req.model)
     if req.suffix:
         require(target, "insert", f"{target.model.name} does not support insert")
     events = _events(state, target, req, Timing(started))
-    return await stream_or_collapse(events, req.stream, _collapse)
+    return await stream_or_collapse(events, req.stream, _collapse, request)
 
 
 async def _events(
