@@ -28,9 +28,8 @@ def parse_think(value: object) -> Think:
             return Think(enabled=True, level=value)
         if value in ("true", "false"):
             return Think(enabled=value == "true", level="medium" if value == "true" else "")
-        raise BadRequest(
-            f'invalid think value: "{value}" (must be "high", "medium", "low", "max", true, or false)'
-        )
+        choices = '"high", "medium", "low", "max", true, or false'
+        raise BadRequest(f'invalid think value: "{value}" (must be {choices})')
     raise BadRequest(
         'think must be a boolean or string ("high", "medium", "low", "max", true, or false)'
     )

@@ -13,8 +13,8 @@ from starlette.responses import Response
 from pollama.api.types import ChatRequest
 from pollama.errors import BadRequest
 from pollama.inference.completion import Done
-from pollama.inference.think import check_think, parse_think
 from pollama.inference.prompt import chat_history, fit_prompt, prompt_template
+from pollama.inference.think import check_think, parse_think
 from pollama.runner import RunnerHandle
 from pollama.server.body import read_body
 from pollama.server.inference import (
