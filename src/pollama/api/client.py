@@ -135,6 +135,9 @@ class Client:
         """Ask the server to unload ``model`` now (generate with ``keep_alive: 0``)."""
         self.request("POST", "/api/generate", {"model": model, "keep_alive": 0})
 
+    def pull(self, model: str, *, insecure: bool = False) -> Iterator[dict[str, Any]]:
+        return self.stream("POST", "/api/pull", {"model": model, "insecure": insecure})
+
     def create(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return self.stream("POST", "/api/create", request)
 

@@ -75,10 +75,28 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument(
         "-v", "--verbose", action="store_true", help="Show detailed model information"
     )
-    ls = command("list", "List models", aliases=["ls"])
-    ls.add_argument("prefix", nargs="?", default="")
+    run = command("run", "Run a model", ("OLLAMA_HOST", "OLLAMA_NOHISTORY"))
+    run.add_argument("model")
+    run.add_argument("prompt", nargs="*")
+    run.add_argument("--keepalive", help="Duration to keep a model loaded (e.g. 5m)")
+    run.add_argument("--verbose", action="store_true", help="Show timings for response")
+    run.add_argument("--insecure", action="store_true", help="Use an insecure registry")
+    run.add_argument("--nowordwrap", action="store_true", help="Don't wrap words to the next line")
+    run.add_argument("--format", help="Response format (e.g. json)")
+    run.add_argument(
+        "--think",
+        nargs="?",
+        const="true",
+        help="Enable thinking mode: true/false or high/medium/low",
+    )
+    run.add_argument("--hidethinking", action="store_true", help="Hide thinking output")
     stop = command("stop", "Stop a running model")
     stop.add_argument("model")
+    pull = command("pull", "Pull a model from a registry")
+    pull.add_argument("model")
+    pull.add_argument("--insecure", action="store_true", help="Use an insecure registry")
+    ls = command("list", "List models", aliases=["ls"])
+    ls.add_argument("prefix", nargs="?", default="")
     ps = command("ps", "List running models")
     ps.add_argument("prefix", nargs="?", default="")
     cp = command("cp", "Copy a model")
@@ -95,6 +113,8 @@ COMMANDS = {
     "start": "serve",
     "create": "create",
     "show": "show",
+    "run": "run",
+    "pull": "pull",
     "list": "models",
     "ls": "models",
     "cp": "models",

@@ -7,6 +7,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from starlette.requests import Request
+
 from pollama.config import Settings
 from pollama.gguf import GGUFInfo, read_gguf
 from pollama.inference.memory import estimate_bytes
@@ -44,6 +46,12 @@ class AppState:
     gguf: GGUFCache = field(default_factory=GGUFCache)
 
 
+def state_of(request: Request) -> AppState:
+    """The state of the application serving ``request``."""
+    state: AppState = request.app.state.pollama
+    return state
+
+
 def build_state(settings: Settings) -> AppState:
     """The state of a real server: the store at ``OLLAMA_MODELS`` and runner child processes."""
     from pollama.runner.client import Runner
@@ -66,4 +74,4 @@ def build_state(settings: Settings) -> AppState:
     return AppState(settings=settings, store=Store(settings.models), scheduler=scheduler, gguf=gguf)
 
 
-__all__ = ["AppState", "GGUFCache", "build_state"]
+__all__ = ["AppState", "GGUFCache", "build_state", "state_of"]

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pollama.digest import Digest
 from pollama.errors import NotFound
-from pollama.server.routes.models import state_of
+from pollama.server.state import state_of
 
 router = APIRouter()
 _WRITE_BATCH = 4 << 20

@@ -16,7 +16,7 @@ from pollama.digest import Digest
 from pollama.errors import BadRequest
 from pollama.names import ModelName
 from pollama.server.body import read_body
-from pollama.server.routes.models import state_of
+from pollama.server.state import state_of
 from pollama.server.streaming import iterate_in_thread, stream_or_collapse
 
 router = APIRouter()

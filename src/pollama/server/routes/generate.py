@@ -26,8 +26,7 @@ from pollama.server.inference import (
     resolve,
     run_completion,
 )
-from pollama.server.routes.models import state_of
-from pollama.server.state import AppState
+from pollama.server.state import AppState, state_of
 from pollama.server.streaming import json_response, stream_or_collapse
 from pollama.template import Message, Template, render_insert
 from pollama.timefmt import utc_now

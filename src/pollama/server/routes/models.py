@@ -18,17 +18,12 @@ from pollama.names import ModelName
 from pollama.options import coerce_options
 from pollama.server.body import read_body
 from pollama.server.show import details, show_body
-from pollama.server.state import AppState
+from pollama.server.state import AppState, state_of
 from pollama.server.streaming import json_response
 from pollama.store import ModelEntry
 from pollama.timefmt import rfc3339_nano
 
 router = APIRouter()
-
-
-def state_of(request: Request) -> AppState:
-    state: AppState = request.app.state.pollama
-    return state
 
 
 @router.api_route("/api/tags", methods=["GET", "HEAD"])

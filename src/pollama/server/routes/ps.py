@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pollama.scheduler import LoadedModel
-from pollama.server.routes.models import state_of
+from pollama.server.state import state_of
 from pollama.server.streaming import json_response
 from pollama.timefmt import rfc3339_nano
 
