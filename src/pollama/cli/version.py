@@ -11,7 +11,7 @@ from pollama.errors import PollamaError
 
 def print_version() -> int:
     try:
-        server_version = client().version()
+        server_version = client(autostart=False).version()
     except PollamaError:
         sys.stderr.write("Warning: could not connect to a running Ollama instance\n")
         out(f"Warning: client version is {OLLAMA_COMPAT_VERSION} (pollama {__version__})\n")
