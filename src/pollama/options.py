@@ -25,6 +25,8 @@ from types import MappingProxyType
 from typing import Literal
 
 from pollama.errors import BadRequest
+from pollama.template.gofmt import format_float
+from pollama.template.literals import quote
 
 OptionType = Literal["int", "float", "bool", "list[str]"]
 OptionValue = int | float | bool | list[str]
@@ -252,19 +254,6 @@ def _coerce_strings(name: str, value: object) -> list[str]:
 
 # --- rendering (/api/show "parameters") ---------------------------------------------------------
 
-_GO_ESCAPES = MappingProxyType(
-    {
-        '"': '\\"',
-        "\\": "\\\\",
-        "\a": "\\a",
-        "\b": "\\b",
-        "\f": "\\f",
-        "\n": "\\n",
-        "\r": "\\r",
-        "\t": "\\t",
-        "\v": "\\v",
-    }
-)
 _PARAM_KEY_WIDTH = 30
 
 
@@ -280,9 +269,9 @@ def format_parameter_value(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _go_float(value)
+        return format_float(value)
     if isinstance(value, str):
-        return _go_quote(value)
+        return quote(value)
     if value is None:
         return "<nil>"
     raise TypeError(f"cannot render a parameter of type {type(value).__name__}")
@@ -302,64 +291,6 @@ def format_parameters_text(params: Mapping[str, object]) -> str:
         for item in items:
             lines.append(f"{key:<{_PARAM_KEY_WIDTH}} {format_parameter_value(item)}")
     return "\n".join(lines)
-
-
-def _go_quote(text: str) -> str:
-    """Go ``strconv.Quote``: printable characters kept, the rest escaped."""
-    parts = ['"']
-    for char in text:
-        escaped = _GO_ESCAPES.get(char)
-        if escaped is not None:
-            parts.append(escaped)
-        elif char.isprintable():
-            parts.append(char)
-        else:
-            parts.append(_go_rune_escape(ord(char)))
-    parts.append('"')
-    return "".join(parts)
-
-
-def _go_rune_escape(code: int) -> str:
-    if code < 0x20 or code == 0x7F:
-        return f"\\x{code:02x}"
-    if 0xD800 <= code <= 0xDFFF:
-        # A lone surrogate is not a valid rune; Go would have replaced it with U+FFFD.
-        return "\\ufffd"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
-
-
-def _go_float(value: float) -> str:
-    """Go ``%v`` of a float64: shortest round-trip digits, exponent form outside [1e-4, 1e6)."""
-    if math.isnan(value):
-        return "NaN"
-    if math.isinf(value):
-        return "+Inf" if value > 0 else "-Inf"
-    sign = "-" if math.copysign(1.0, value) < 0 else ""
-    if value == 0:
-        return sign + "0"
-    digits, point = _shortest_digits(abs(value))
-    exponent = point - 1
-    if exponent < -4 or exponent >= 6:
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{sign}{mantissa}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
-    if point <= 0:
-        return f"{sign}0.{'0' * -point}{digits}"
-    if point >= len(digits):
-        return sign + digits + "0" * (point - len(digits))
-    return f"{sign}{digits[:point]}.{digits[point:]}"
-
-
-def _shortest_digits(value: float) -> tuple[str, int]:
-    """``(digits, point)`` with value == 0.<digits> * 10**point, digits shortest and trimmed."""
-    # Python's repr already yields the shortest digit string that round-trips, as Go's does.
-    mantissa, _, exp = repr(value).partition("e")
-    whole, _, frac = mantissa.partition(".")
-    raw = whole + frac
-    digits = raw.lstrip("0")
-    point = len(whole) + int(exp or 0) - (len(raw) - len(digits))
-    return digits.rstrip("0"), point
 
 
 __all__ = [

@@ -116,8 +116,9 @@ def _escape_char(ch: str, delim: str, ascii_only: bool) -> str:
     if ch in _SIMPLE_ESCAPES:
         return _SIMPLE_ESCAPES[ch]
     code = ord(ch)
-    printable = ch.isprintable() and not 0xD800 <= code <= 0xDFFF
-    if printable and (code < 0x80 or not ascii_only):
+    if 0xD800 <= code <= 0xDFFF:
+        return "\\ufffd"  # a lone surrogate is no rune; Go would hold U+FFFD in its place
+    if ch.isprintable() and (code < 0x80 or not ascii_only):
         return ch
     if code < 0x80:
         return f"\\x{code:02x}"
