@@ -38,12 +38,48 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(1)
 
 
+class _CommandParser(_Parser):
+    """A subcommand's parser: flags may come before, between or after the positionals.
+
+    ``pollama run MODEL --verbose "hi"`` must read like ``pollama run --verbose MODEL "hi"``, as
+    it does for Ollama's CLI. argparse's intermixed parsing re-enters ``parse_known_args``, so
+    the re-entry falls through to the ordinary parser.
+    """
+
+    _intermixing = False
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        if self._intermixing:
+            return super().parse_known_args(args, namespace)
+        self._intermixing = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._intermixing = False
+
+
+# Flags whose value is optional: bare, they mean "true" and never take the next word, so that
+# ``pollama run MODEL --think "why?"`` keeps "why?" as the prompt.
+OPTIONAL_VALUE_FLAGS = {"--think": "--think=true"}
+
+
+def _expand_bare_flags(argv: Sequence[str]) -> list[str]:
+    expanded: list[str] = []
+    for position, token in enumerate(argv):
+        if token == "--":
+            return expanded + list(argv[position:])
+        expanded.append(OPTIONAL_VALUE_FLAGS.get(token, token))
+    return expanded
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pollama.config import env_help
 
     parser = _Parser(prog="pollama", description="Large language model runner")
     parser.add_argument("-v", "--version", action="store_true", help="Show version information")
-    sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="command", parser_class=_CommandParser)
 
     def command(
         name: str, help_text: str, env: tuple[str, ...] = HOST_ONLY, **kw: object
@@ -85,11 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", help="Response format (e.g. json)")
     run.add_argument(
         "--think",
-        nargs="?",
-        const="true",
-        help="Enable thinking mode: true/false or high/medium/low",
+        help="Enable thinking mode: true/false or high/medium/low (bare: true)",
     )
     run.add_argument("--hidethinking", action="store_true", help="Hide thinking output")
+    run.add_argument(
+        "--truncate",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="For embedding models: truncate inputs that exceed the context length",
+    )
+    run.add_argument(
+        "--dimensions", type=int, default=0, help="For embedding models: output dimensions"
+    )
     stop = command("stop", "Stop a running model")
     stop.add_argument("model")
     pull = command("pull", "Pull a model from a registry")
@@ -126,7 +169,9 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(
+        _expand_bare_flags(sys.argv[1:] if argv is None else argv)
+    )
     from pollama.errors import PollamaError
 
     try:

@@ -14,7 +14,7 @@ from pollama import __version__
 from pollama.errors import PollamaError
 from pollama.server.errors import response_for
 from pollama.server.guard import GuardMiddleware
-from pollama.server.routes import blobs, chat, create, generate, meta, models, ps
+from pollama.server.routes import blobs, chat, create, generate, meta, models, ps, pull
 from pollama.server.state import AppState
 
 
@@ -30,7 +30,7 @@ def create_app(state: AppState) -> FastAPI:
         title="pollama", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.pollama = state
-    for module in (meta, models, blobs, create, generate, chat, ps):
+    for module in (meta, models, blobs, create, generate, chat, ps, pull):
         app.include_router(module.router)
     app.add_exception_handler(PollamaError, _pollama_error)
     app.add_exception_handler(HTTPException, _http_error)

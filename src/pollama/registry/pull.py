@@ -1,0 +1,170 @@
+"""Pulling a model from a registry (spec §7.2, progress lines of §3.13).
+
+Events, in order::
+
+    pulling manifest
+    pulling <hex12>            digest, total, completed: per layer in manifest order, then config
+    verifying sha256 digest
+    writing manifest
+    removing unused layers     only when layers of the replaced manifest became unused
+    success
+
+The manifest is checked (``check_pullable``: at least one layer, sizes above zero, no duplicate
+digests; every digest is a valid sha256; sizes at most ``max_blob_size``) before any path is built
+from it. A blob already in the store gives one event with ``completed == total`` and is not hashed
+again. Every other blob is downloaded (:mod:`pollama.registry.download`), then all are verified and
+published; the manifest bytes are written exactly as the registry sent them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Generator
+
+from pollama.errors import ModelNotFound, NotFound, PollamaError, RegistryError
+from pollama.names import ModelName
+from pollama.progress import Progress
+from pollama.registry.client import RegistryClient
+from pollama.registry.download import BlobDownload, DownloadOptions, publish_blob
+from pollama.registry.errors import MANIFEST_NOT_FOUND, RegistryUnreachable
+from pollama.store import MANIFEST_MEDIA_TYPE, Layer, Manifest, Store
+from pollama.store.manifest import OCI_MANIFEST_MEDIA_TYPE, check_pullable
+
+_MANIFEST_TYPES = (MANIFEST_MEDIA_TYPE, OCI_MANIFEST_MEDIA_TYPE)
+
+ClientFactory = Callable[[ModelName, bool], RegistryClient]
+"""Makes the client for a model name and its ``insecure`` flag."""
+
+
+def fetch_manifest(
+    client: RegistryClient, name: ModelName, options: DownloadOptions | None = None
+) -> Manifest:
+    """The checked manifest of ``name`` from its registry.
+
+    Raises ModelNotFound ``pull model manifest: file does not exist``, RegistryUnreachable, or
+    RegistryError ``pull model manifest: <why>`` (error answers and manifests that are malformed,
+    of another media type, or describe no pullable model).
+    """
+    limit = (options or DownloadOptions()).max_blob_size
+    try:
+        raw = client.manifest(name.tag)
+    except NotFound:
+        raise ModelNotFound(MANIFEST_NOT_FOUND) from None
+    except RegistryUnreachable as err:
+        raise RegistryUnreachable(f"pull model manifest: {err}") from err
+    except RegistryError as err:
+        raise RegistryError(f"pull model manifest: {err}") from err
+    try:
+        manifest = Manifest.parse(raw)
+        _check_media_type(raw)
+        check_pullable(manifest)
+    except PollamaError as err:
+        raise RegistryError(f"pull model manifest: invalid manifest: {err}") from err
+    for layer in (*manifest.layers, manifest.config):
+        if not 0 < layer.size <= limit:
+            raise RegistryError(f"pull model manifest: blob {layer.digest} has size {layer.size}")
+    return manifest
+
+
+def _check_media_type(raw: bytes) -> None:
+    media_type = json.loads(raw).get("mediaType")
+    if media_type is not None and media_type not in _MANIFEST_TYPES:
+        raise RegistryError(f"unsupported manifest media type {str(media_type)[:100]!r}")
+
+
+def pull_layers(
+    store: Store,
+    name: ModelName,
+    client: RegistryClient,
+    options: DownloadOptions | None = None,
+) -> Generator[Progress, None, Manifest]:
+    """Fetch the manifest and every blob it names into ``store``; return the manifest unwritten.
+
+    Yields ``pulling <hex12>`` events and finally ``verifying sha256 digest``; the shape of a
+    ``pollama.pull.ModelSource``. Raises as :func:`fetch_manifest`, then DigestMismatch,
+    NotFound, RegistryError or OSError for a blob; nothing unverified is ever published.
+    """
+    manifest = fetch_manifest(client, name, options)
+    fetched: list[Layer] = []
+    seen = set()
+    for layer in (*manifest.layers, manifest.config):
+        if layer.digest in seen:
+            continue  # the config may share a digest with a layer
+        seen.add(layer.digest)
+        if store.has_blob(layer.digest):
+            yield _event(layer, layer.size)
+            continue
+        for completed in BlobDownload(store, client, layer, options).run():
+            yield _event(layer, completed)
+        fetched.append(layer)
+    yield Progress("verifying sha256 digest")
+    for layer in fetched:
+        publish_blob(store, layer)
+    return manifest
+
+
+def pull_from_registry(
+    store: Store,
+    name: ModelName,
+    client: RegistryClient,
+    *,
+    noprune: bool = False,
+    options: DownloadOptions | None = None,
+) -> Generator[Progress, None, None]:
+    """Pull ``name`` into ``store`` from ``client``'s registry, with the full event sequence.
+
+    Raises as :func:`pull_layers`; a failed pull writes no manifest.
+    """
+    old = _installed(store, name)
+    yield Progress("pulling manifest")
+    manifest = yield from pull_layers(store, name, client, options)
+    yield Progress("writing manifest")
+    store.write_manifest(name, manifest)
+    unused = old.all_digests() - manifest.all_digests() if old is not None else set()
+    if unused and not noprune:
+        yield Progress("removing unused layers")
+        store.remove_unreferenced(unused)
+    yield Progress("success")
+
+
+class RegistrySource:
+    """The registry as a ``pollama.pull.ModelSource``; ``connect`` makes a client for a name.
+
+    ``connect(name, insecure)`` is where the caller injects its ``httpx.Client``, auth and retry
+    policy, e.g. ``lambda n, i: RegistryClient(http, n, insecure=i, auth=auth)``.
+    """
+
+    def __init__(
+        self,
+        connect: ClientFactory,
+        options: DownloadOptions | None = None,
+    ) -> None:
+        self._connect = connect
+        self._options = options
+
+    def pull(
+        self, store: Store, name: ModelName, *, insecure: bool = False
+    ) -> Generator[Progress, None, Manifest]:
+        """As :func:`pull_layers`, for a client made by ``connect``."""
+        client = self._connect(name, insecure)
+        return (yield from pull_layers(store, name, client, self._options))
+
+
+def _event(layer: Layer, completed: int) -> Progress:
+    return Progress(f"pulling {layer.digest.short}", str(layer.digest), layer.size, completed)
+
+
+def _installed(store: Store, name: ModelName) -> Manifest | None:
+    try:
+        return store.read_manifest(name)
+    except (PollamaError, OSError):  # missing or unreadable: replaced, and nothing to prune
+        return None
+
+
+__all__ = [
+    "ClientFactory",
+    "RegistrySource",
+    "fetch_manifest",
+    "pull_from_registry",
+    "pull_layers",
+]
