@@ -10,9 +10,10 @@ about HTTP. The events, in order::
     removing unused layers     only when layers of the replaced manifest became unused
     success
 
-Sources implement :class:`ModelSource`. Today the only one is the catalog of bundled model packs
-(:class:`pollama.sources.CatalogSource`); a registry source goes in front of it later, and the
-catalog then serves the names the registry cannot.
+Sources implement :class:`ModelSource`. A server asks the registry first
+(:class:`pollama.registry.RegistrySource`) and falls back to the catalog of model packs
+(:class:`pollama.sources.CatalogSource`) only when the registry cannot be reached or lacks the
+model: a registry that answers badly (wrong bytes, a refused login) fails the pull.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ from __future__ import annotations
 from collections.abc import Generator, Sequence
 from typing import Protocol
 
-from pollama.errors import InvalidName, ModelNotFound, PollamaError, RegistryError
+from pollama.errors import InvalidName, ModelNotFound, PollamaError
 from pollama.gguf import read_gguf
 from pollama.names import ModelName
 from pollama.progress import Progress
+from pollama.registry.errors import RegistryUnreachable
 from pollama.sources import MANIFEST_NOT_FOUND, Catalog, CatalogSource, PackFetcher
 from pollama.sources.importer import GGUFReader
 from pollama.store import Manifest, Store
@@ -94,7 +96,7 @@ def _pull_first(
     for source in sources:
         try:
             return (yield from source.pull(store, name, insecure=insecure))
-        except (ModelNotFound, RegistryError) as err:
+        except (ModelNotFound, RegistryUnreachable) as err:
             errors.append(err)
     # A source that failed says more than one that merely lacks the model.
     failure = next((e for e in errors if not isinstance(e, ModelNotFound)), None)

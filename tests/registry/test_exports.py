@@ -15,6 +15,7 @@ def test_exported_members() -> None:
         "BlobUpload",
         "Credentials",
         "DownloadOptions",
+        "RegistryAccess",
         "RegistryClient",
         "RegistrySource",
         "RegistryStatusError",

@@ -17,6 +17,7 @@ from pollama.model import load_model
 from pollama.names import ModelName
 from pollama.progress import Progress
 from pollama.pull import pull_from, pull_model
+from pollama.registry.errors import RegistryUnreachable
 from pollama.sources import Catalog, CatalogSource, ModelPack, PackFile
 from pollama.store import Manifest, MediaType, Store
 
@@ -232,10 +233,25 @@ class Unreachable:
 
 def test_sources_are_tried_in_order(store: Store, gguf_bytes: bytes) -> None:
     catalog = CatalogSource(Catalog([make_pack(gguf_bytes)]), FakeFetcher(gguf_bytes))
-    for first in (ModelNotFound("pull model manifest: file does not exist"), RegistryError("down")):
+    for first in (
+        ModelNotFound("pull model manifest: file does not exist"),
+        RegistryUnreachable("down"),
+    ):
         events = list(pull_from(store, NAME, [Unreachable(first), catalog]))
         assert statuses(events)[-1] == "success"
     # A real failure says more than "not found", whichever source reported it.
-    sources = [Unreachable(RegistryError("registry down")), Unreachable(ModelNotFound("nope"))]
+    sources = [Unreachable(RegistryUnreachable("registry down")), Unreachable(ModelNotFound("x"))]
     with pytest.raises(RegistryError, match="registry down"):
         list(pull_from(store, ModelName.parse("other:1"), sources))
+
+
+@pytest.mark.parametrize(
+    "failure", [RegistryError("401: unauthorized"), DigestMismatch("digest mismatch")]
+)
+def test_a_registry_that_answers_badly_is_not_papered_over(
+    store: Store, gguf_bytes: bytes, failure: Exception
+) -> None:
+    catalog = CatalogSource(Catalog([make_pack(gguf_bytes)]), FakeFetcher(gguf_bytes))
+    with pytest.raises(type(failure), match=str(failure)):
+        list(pull_from(store, NAME, [Unreachable(failure), catalog]))
+    assert store.list_models() == []

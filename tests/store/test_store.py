@@ -111,6 +111,20 @@ def test_prune_removes_old_unreferenced_blobs_only(store: Store) -> None:
     assert not store.has_blob(stray) and not partial.exists()
 
 
+def test_prune_keeps_a_resumable_download_for_a_week(store: Store) -> None:
+    store.blobs_dir().mkdir(parents=True, exist_ok=True)
+    name = f"sha256-{'ab' * 32}-partial"
+    data, state, stale = (store.blobs_dir() / n for n in (name, f"{name}-0", f"{name}-1"))
+    for path in (data, state, stale):
+        path.write_bytes(b"part")
+    day_old, month_old = time.time() - 86400, time.time() - 30 * 86400
+    for path in (data, state):
+        os.utime(path, (day_old, day_old))
+    os.utime(stale, (month_old, month_old))
+    assert store.prune() == 1
+    assert data.exists() and state.exists() and not stale.exists()
+
+
 def test_prune_skips_when_a_manifest_is_corrupt(store: Store) -> None:
     make_model(store, "good", b"g")
     stray = store.write_blob_bytes(b"stray")

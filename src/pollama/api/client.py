@@ -138,6 +138,9 @@ class Client:
     def pull(self, model: str, *, insecure: bool = False) -> Iterator[dict[str, Any]]:
         return self.stream("POST", "/api/pull", {"model": model, "insecure": insecure})
 
+    def push(self, model: str, *, insecure: bool = False) -> Iterator[dict[str, Any]]:
+        return self.stream("POST", "/api/push", {"model": model, "insecure": insecure})
+
     def create(self, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
         return self.stream("POST", "/api/create", request)
 

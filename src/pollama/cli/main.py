@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     pull = command("pull", "Pull a model from a registry")
     pull.add_argument("model")
     pull.add_argument("--insecure", action="store_true", help="Use an insecure registry")
+    push = command("push", "Push a model to a registry")
+    push.add_argument("model")
+    push.add_argument("--insecure", action="store_true", help="Use an insecure registry")
     ls = command("list", "List models", aliases=["ls"])
     ls.add_argument("prefix", nargs="?", default="")
     ps = command("ps", "List running models")
@@ -158,6 +161,7 @@ COMMANDS = {
     "show": "show",
     "run": "run",
     "pull": "pull",
+    "push": "pull",
     "list": "models",
     "ls": "models",
     "cp": "models",
@@ -169,9 +173,7 @@ COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
-    args = build_parser().parse_args(
-        _expand_bare_flags(sys.argv[1:] if argv is None else argv)
-    )
+    args = build_parser().parse_args(_expand_bare_flags(sys.argv[1:] if argv is None else argv))
     from pollama.errors import PollamaError
 
     try:

@@ -15,12 +15,14 @@ with what a registry says (spec §7, security.md "Trusting the registry").
     upload.py    BlobUpload(store, client, layer).run()
     pull.py      pull_from_registry(store, name, client), pull_layers, RegistrySource
     push.py      push_to_registry(store, name, client)
+    access.py    RegistryAccess.from_environment(environ, home).client(name, insecure)
 
 Errors: ModelNotFound (no such manifest), NotFound (a missing blob), DigestMismatch,
 BadRequest (``insecure protocol http``), RegistryError and its subclasses RegistryStatusError
 (an HTTP error answer) and RegistryUnreachable (no answer at all; another source may be tried).
 """
 
+from pollama.registry.access import RegistryAccess
 from pollama.registry.auth import Auth, Credentials, env_credentials
 from pollama.registry.client import RegistryClient, default_http_client, default_user_agent
 from pollama.registry.download import BlobDownload, DownloadOptions, publish_blob
@@ -37,6 +39,7 @@ __all__ = [
     "BlobUpload",
     "Credentials",
     "DownloadOptions",
+    "RegistryAccess",
     "RegistryClient",
     "RegistrySource",
     "RegistryStatusError",

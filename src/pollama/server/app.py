@@ -25,6 +25,7 @@ def create_app(state: AppState) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         await state.scheduler.shutdown()  # no runner outlives the server
+        state.registry.close()
 
     app = FastAPI(
         title="pollama", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan

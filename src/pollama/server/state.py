@@ -1,7 +1,9 @@
-"""What every route shares: settings, the store, the scheduler and a cache of GGUF headers."""
+"""What every route shares: settings, the store, the scheduler, a cache of GGUF headers, and the
+model sources pulls and pushes use (registries, then the catalog's model packs)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -12,8 +14,10 @@ from starlette.requests import Request
 from pollama.config import Settings
 from pollama.gguf import GGUFInfo, read_gguf
 from pollama.inference.memory import estimate_bytes
+from pollama.registry.access import RegistryAccess
 from pollama.runner import RunnerHandle, RunnerSpec
 from pollama.scheduler import Scheduler
+from pollama.sources import PackFetcher, PyPIFetcher
 from pollama.store import Store
 
 
@@ -44,6 +48,8 @@ class AppState:
     store: Store
     scheduler: Scheduler
     gguf: GGUFCache = field(default_factory=GGUFCache)
+    registry: RegistryAccess = field(default_factory=RegistryAccess)
+    packs: PackFetcher = field(default_factory=lambda: PyPIFetcher(os.environ))
 
 
 def state_of(request: Request) -> AppState:
@@ -71,7 +77,14 @@ def build_state(settings: Settings) -> AppState:
         default_keep_alive=settings.keep_alive,
         estimate_memory=estimate,
     )
-    return AppState(settings=settings, store=Store(settings.models), scheduler=scheduler, gguf=gguf)
+    return AppState(
+        settings=settings,
+        store=Store(settings.models),
+        scheduler=scheduler,
+        gguf=gguf,
+        registry=RegistryAccess.from_environment(os.environ, settings.home),
+        packs=PyPIFetcher(os.environ),
+    )
 
 
 __all__ = ["AppState", "GGUFCache", "build_state", "state_of"]

@@ -24,6 +24,10 @@ log = logging.getLogger("pollama.store")
 
 _PART_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:-]{0,349}")
 PRUNE_AGE_SECONDS = 3600.0
+# A pull that was interrupted resumes from its partial files; they are kept for a week, so that
+# a restart of the server (which prunes) does not throw a half-finished download away.
+PARTIAL_AGE_SECONDS = 7 * 24 * 3600.0
+_RESUMABLE_RE = re.compile(r"sha256-[0-9a-f]{64}-partial(-(0|[1-9][0-9]{0,5}))?")
 
 
 class StorePathError(PollamaError):
@@ -216,6 +220,9 @@ class Store:
     def prune(self, now: float | None = None, max_age: float = PRUNE_AGE_SECONDS) -> int:
         """Delete unreferenced blobs and stray files older than ``max_age``; returns the count.
 
+        The files of an interrupted download (``<blob>-partial``, ``<blob>-partial-N``) are kept
+        until they are ``PARTIAL_AGE_SECONDS`` old, so that the pull can resume.
+
         Legacy ``sha256:<hex>`` blob names are renamed first. Nothing is deleted while any manifest
         is unreadable, so a corrupt manifest never costs the blobs it may still refer to.
         """
@@ -232,7 +239,9 @@ class Store:
             used = {d.filename for e in entries for d in e.manifest.all_digests()}
             removed = 0
             for entry in os.scandir(blobs):
-                if entry.name in used or now - entry.stat().st_mtime < max_age:
+                age = now - entry.stat().st_mtime
+                keep_for = PARTIAL_AGE_SECONDS if _RESUMABLE_RE.fullmatch(entry.name) else max_age
+                if entry.name in used or age < keep_for:
                     continue
                 Path(entry.path).unlink(missing_ok=True)
                 removed += 1
