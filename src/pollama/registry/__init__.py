@@ -5,7 +5,7 @@ with what a registry says (spec §7, security.md "Trusting the registry").
 
     client.py    RegistryClient(http, name, insecure=, user_agent=, auth=, retry=)  requests
     auth.py      Auth, parse_challenge, token_url, check_realm, env_credentials     §7.4
-    signing.py   load_signer(~/.ollama/id_ed25519)  (only with the cryptography package)
+    signing.py   load_signer(~/.ollama/id_ed25519), ensure_keypair (made when the server starts)
     policy.py    check_redirect: where a registry may send us
     bounded.py   size-capped reads, no unbounded decompression
     retry.py     RetryPolicy: backoff, Retry-After, injected sleep and clock

@@ -7,6 +7,8 @@ import logging
 import uvicorn
 
 from pollama.config import Settings
+from pollama.registry.access import SIGNING_KEY
+from pollama.registry.signing import ensure_keypair
 from pollama.server.app import create_app
 from pollama.server.state import build_state
 
@@ -20,6 +22,10 @@ def serve(settings: Settings) -> None:
         format="time=%(asctime)s level=%(levelname)s source=%(name)s msg=%(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per runner call is noise
+    try:
+        ensure_keypair(settings.home / SIGNING_KEY)
+    except OSError as err:  # a read-only home still serves; requests just go unsigned
+        log.warning("could not create the private key: %s", err)
     state = build_state(settings)
     if not settings.noprune:
         removed = state.store.prune()
