@@ -41,6 +41,17 @@ def smollm2_path() -> Path:
     return Path(value)
 
 
+@pytest.fixture(scope="session")
+def nomic_path() -> Path:
+    """nomic-embed-text v1.5 (F16), the embedding model, fetched by scripts/test; required in CI."""
+    value = os.environ.get("POLLAMA_TEST_NOMIC")
+    if not value or not Path(value).is_file():
+        if os.environ.get("CI"):
+            pytest.fail("POLLAMA_TEST_NOMIC is not set; run the tests through scripts/test")
+        pytest.skip("POLLAMA_TEST_NOMIC is not set")
+    return Path(value)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -102,6 +103,30 @@ def test_unreachable_registry_fails_fast(http: httpx.Client, sleeps: Sleeps) -> 
         client.manifest("t")
     assert time.monotonic() - started < 5
     assert sleeps.calls == [1.0]  # connect_attempts=2
+
+
+class Unresolvable(httpx.BaseTransport):
+    """A transport whose every host name fails to resolve, as on a machine without a network."""
+
+    def __init__(self) -> None:
+        self.tries = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.tries += 1
+        try:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        except socket.gaierror as err:
+            raise httpx.ConnectError(str(err), request=request) from err
+
+
+def test_a_name_that_does_not_resolve_is_not_retried(sleeps: Sleeps) -> None:
+    transport = Unresolvable()
+    with httpx.Client(transport=transport) as http:
+        name = ModelName.parse("registry.invalid/ns/m:t")
+        client = RegistryClient(http, name, retry=RetryPolicy(sleep=sleeps))
+        with pytest.raises(RegistryUnreachable, match="Name or service not known"):
+            client.manifest("t")
+    assert (transport.tries, sleeps.calls) == (1, [])
 
 
 def test_bearer_challenge_gets_a_token_and_retries(fake: FakeRegistry, connect: Connect) -> None:

