@@ -166,6 +166,27 @@ class ChatRequest(Request):
     truncate: bool = True
 
 
+class EmbedRequest(Request):
+    """``/api/embed``: ``input`` is a string or a list of strings, checked by the route so that
+    any other JSON gets Ollama's ``invalid input type``."""
+
+    model: str = ""
+    input: Any = None
+    truncate: bool | None = None  # null or absent: true
+    dimensions: int | None = None
+    keep_alive: Any = None
+    options: dict[str, Any] | None = None
+
+
+class EmbeddingsRequest(Request):
+    """The legacy ``/api/embeddings``: one ``prompt``."""
+
+    model: str = ""
+    prompt: str = ""
+    keep_alive: Any = None
+    options: dict[str, Any] | None = None
+
+
 class ProgressResponse(Response):
     status: str = ""
     digest: str | None = None
@@ -182,6 +203,8 @@ __all__ = [
     "CopyRequest",
     "CreateRequest",
     "DeleteRequest",
+    "EmbedRequest",
+    "EmbeddingsRequest",
     "GenerateRequest",
     "ListModel",
     "ListResponse",

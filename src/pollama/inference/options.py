@@ -16,6 +16,7 @@ from pollama.options import coerce_options, default_options
 from pollama.runner import RunnerSpec
 
 DEFAULT_NUM_CTX = 4096  # Ollama's tier for machines with under 24 GiB of VRAM, CPU included
+EMBEDDING_NUM_BATCH = 2048  # Ollama's default for embedding models, capped at num_ctx
 MIN_NUM_CTX = 4
 
 # Ollama option name -> llama.cpp /completion field
@@ -39,11 +40,19 @@ _SAMPLING_FIELDS = {
 }
 
 
-def merge_options(model: Model, request: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Every option's effective value; raises BadRequest for a request option of the wrong type."""
+def merge_options(
+    model: Model, request: Mapping[str, Any] | None, *, embedding: bool = False
+) -> dict[str, Any]:
+    """Every option's effective value; raises BadRequest for a request option of the wrong type.
+
+    Embedding models default to a larger ``num_batch``: each input must fit in one batch.
+    """
     from_model, _ = coerce_options(model.params)
     from_request, _ = coerce_options(request or {})
-    return {**default_options(), **from_model, **from_request}
+    defaults = default_options()
+    if embedding:
+        defaults["num_batch"] = EMBEDDING_NUM_BATCH
+    return {**defaults, **from_model, **from_request}
 
 
 def num_ctx(options: Mapping[str, Any], settings: Settings, info: GGUFInfo | None) -> int:
@@ -68,11 +77,13 @@ def runner_spec(
         raise ValueError("model has no weights layer")
     parallel = 1 if embedding else max(settings.num_parallel, 1)
     ctx = num_ctx(options, settings, info)
+    batch = int(options.get("num_batch") or 512)
     return RunnerSpec(
         model=str(model.model_path),
         n_ctx=ctx * parallel,
         n_parallel=parallel,
-        n_batch=int(options.get("num_batch") or 512),
+        # An embedding runner's batch is one input, which never exceeds the context.
+        n_batch=min(batch, ctx) if embedding else batch,
         n_threads=int(options.get("num_thread") or 0),
         n_gpu_layers=int(options.get("num_gpu", -1)),
         embedding=embedding,
@@ -98,4 +109,11 @@ def sampling_body(options: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-__all__ = ["DEFAULT_NUM_CTX", "merge_options", "num_ctx", "runner_spec", "sampling_body"]
+__all__ = [
+    "DEFAULT_NUM_CTX",
+    "EMBEDDING_NUM_BATCH",
+    "merge_options",
+    "num_ctx",
+    "runner_spec",
+    "sampling_body",
+]

@@ -14,7 +14,21 @@ from pollama import __version__
 from pollama.errors import PollamaError
 from pollama.server.errors import response_for
 from pollama.server.guard import GuardMiddleware
-from pollama.server.routes import blobs, chat, create, generate, meta, models, ps, pull
+from pollama.server.routes import (
+    blobs,
+    chat,
+    create,
+    embed,
+    generate,
+    meta,
+    models,
+    openai_chat,
+    openai_completions,
+    openai_embeddings,
+    openai_models,
+    ps,
+    pull,
+)
 from pollama.server.state import AppState
 
 
@@ -31,7 +45,10 @@ def create_app(state: AppState) -> FastAPI:
         title="pollama", version=__version__, docs_url=None, redoc_url=None, lifespan=lifespan
     )
     app.state.pollama = state
-    for module in (meta, models, blobs, create, generate, chat, ps, pull):
+    for module in (meta, models, blobs, create, generate, chat, embed, ps, pull):
+        app.include_router(module.router)
+    # The OpenAI-compatible API (/v1), translated to and from the native routes above.
+    for module in (openai_models, openai_chat, openai_completions, openai_embeddings):
         app.include_router(module.router)
     app.add_exception_handler(PollamaError, _pollama_error)
     app.add_exception_handler(HTTPException, _http_error)

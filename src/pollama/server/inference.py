@@ -51,8 +51,8 @@ async def resolve(
     except ModelNotFound:
         raise ModelNotFound(f"model '{name_text}' not found") from None
     info = await run_in_threadpool(_gguf, state, model)
-    merged = merge_options(model, options)
     embedding = info is not None and info.pooling_type is not None
+    merged = merge_options(model, options, embedding=embedding)
     spec = runner_spec(model, merged, state.settings, info, embedding=embedding)
     return Target(
         model=model,
