@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
@@ -37,14 +38,12 @@ class Template:
 
     @classmethod
     def parse(cls, text: str) -> Template:
-        """Parse Go template text. Raises TemplateError on a syntax error."""
-        tree = parse(text, builtin_names())
-        names = _identifiers([tree.root, *tree.defines.values()])
-        root = tree.root
-        if "messages" not in names and "response" not in names:
-            root = n.ListNode(root.pos, (*root.nodes, _response_action(text)))
-            names |= {"response"}
-        return cls(text, root, MappingProxyType(dict(tree.defines)), names)
+        """Parse Go template text. Raises TemplateError on a syntax error.
+
+        Results are immutable, so parses of the same text share one (every chat request would
+        otherwise parse its model's template again).
+        """
+        return _parse_cached(text)
 
     def __str__(self) -> str:
         return self.source
@@ -113,6 +112,17 @@ def _response_action(text: str) -> n.ActionNode:
 
 
 # -- identifiers (Ollama's Vars) ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(text: str) -> Template:
+    tree = parse(text, builtin_names())
+    names = _identifiers([tree.root, *tree.defines.values()])
+    root = tree.root
+    if "messages" not in names and "response" not in names:
+        root = n.ListNode(root.pos, (*root.nodes, _response_action(text)))
+        names |= {"response"}
+    return Template(text, root, MappingProxyType(dict(tree.defines)), names)
 
 
 def _identifiers(lists: list[n.ListNode]) -> frozenset[str]:
