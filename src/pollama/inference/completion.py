@@ -8,7 +8,7 @@ which frees the slot.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,9 @@ def _done(event: dict[str, Any]) -> Done:
     )
 
 
-async def complete(runner: RunnerHandle, body: dict[str, Any]) -> AsyncIterator[Piece | Done]:
+async def complete(
+    runner: RunnerHandle, body: dict[str, Any]
+) -> AsyncGenerator[Piece | Done, None]:
     """Run ``body`` on ``runner``; yields pieces, then exactly one :class:`Done`."""
     stream = runner.completion({**body, "stream": True, "return_tokens": True})
     try:

@@ -14,11 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from pollama.gguf import GGUFInfo
+from pollama.inference.think import Think
 from pollama.model import Model
 from pollama.template import Message, Template, Tool, render_chat
 from pollama.template.jinja import render_jinja
 
 DEFAULT_TEMPLATE = "{{ .Prompt }}"
+_JINJA_TOOL_TAGS = ("<tool_call>", "[TOOL_CALLS]", "functools[")
 Tokenize = Callable[[str], Awaitable[list[int]]]
 
 
@@ -31,18 +33,51 @@ class PromptTemplate:
     bos_token: str = ""
     eos_token: str = ""
 
-    def render(self, messages: Sequence[Message], tools: Sequence[Tool] = ()) -> str:
-        """The prompt for ``messages``; raises TemplateError when the template fails."""
+    def render(
+        self, messages: Sequence[Message], tools: Sequence[Tool] = (), think: Think | None = None
+    ) -> str:
+        """The prompt for ``messages``; raises TemplateError when the template fails.
+
+        Go templates see ``think`` as ``.Think``/``.ThinkLevel``/``.IsThinkSet``; Jinja templates
+        as ``enable_thinking`` (Qwen's name for it), set only when ``think`` is.
+        """
+        think = think or Think()
         if self.go is not None:
-            return render_chat(self.go, messages, tools=tools)
+            return render_chat(
+                self.go,
+                messages,
+                tools=tools,
+                think=think.enabled,
+                think_level=think.level,
+                is_think_set=think.is_set,
+            )
         assert self.jinja is not None
+        extra = {"enable_thinking": think.enabled} if think.enabled is not None else {}
         return render_jinja(
             self.jinja,
             [_jinja_message(m) for m in messages],
             tools=[_jinja_tool(t) for t in tools] or None,
             bos_token=self.bos_token,
             eos_token=self.eos_token,
+            extra=extra,
         )
+
+    def thinking_tags(self) -> tuple[str, str] | None:
+        """The tags around a thinking trace in the output, or None when the template has none
+        (spec §5.5: inferred from a Go template; ``<think>`` for a Jinja one that uses it)."""
+        if self.go is not None:
+            return self.go.thinking_tags()
+        text = self.jinja or ""
+        return ("<think>", "</think>") if "<think>" in text and "</think>" in text else None
+
+    def tool_call_tag(self) -> str | None:
+        """The text that starts a tool call in the output, or None when the template says
+        nothing (callers then use ``{``, bare JSON). A Jinja template is searched for the tags
+        of the well-known families."""
+        if self.go is not None:
+            return self.go.tool_call_tag()
+        text = self.jinja or ""
+        return next((tag for tag in _JINJA_TOOL_TAGS if tag in text), None)
 
 
 def prompt_template(
@@ -78,16 +113,17 @@ async def fit_prompt(
     num_ctx: int,
     tokenize: Tokenize,
     tools: Sequence[Tool] = (),
+    think: Think | None = None,
 ) -> str:
     """Render ``messages``, dropping the oldest non-system ones while the prompt exceeds num_ctx."""
     kept = list(messages)
-    prompt = template.render(kept, tools)
+    prompt = template.render(kept, tools, think)
     while not await _fits(prompt, num_ctx, tokenize):
         droppable = [i for i, m in enumerate(kept[:-1]) if m.role != "system"]
         if not droppable:
             break
         del kept[droppable[0]]
-        prompt = template.render(kept, tools)
+        prompt = template.render(kept, tools, think)
     return prompt
 
 
@@ -109,6 +145,8 @@ def _special_token(info: GGUFInfo, which: str) -> str:
 
 def _jinja_message(message: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": message.role, "content": message.content}
+    if message.thinking:
+        out["reasoning_content"] = message.thinking  # the name Hugging Face templates read
     if message.tool_calls:
         out["tool_calls"] = [
             {

@@ -14,8 +14,10 @@ from pollama.capabilities import capabilities
 from pollama.duration import parse_keep_alive_request
 from pollama.errors import BadRequest, ModelNotFound
 from pollama.gguf import GGUFInfo
-from pollama.inference.completion import Done, Piece, complete
+from pollama.inference.completion import Done
 from pollama.inference.options import merge_options, num_ctx, runner_spec, sampling_body
+from pollama.inference.respond import Chunk, OutputRules, respond
+from pollama.inference.structured import format_constraint
 from pollama.model import Model, load_model
 from pollama.names import ModelName
 from pollama.runner import RunnerHandle, RunnerSpec
@@ -108,14 +110,9 @@ def ps_info(target: Target) -> dict[str, Any]:
 
 
 def format_fields(fmt: object) -> dict[str, Any]:
-    """llama.cpp constraint fields for a request's ``format`` (spec §3.2)."""
-    if fmt is None or fmt == "":
-        return {}
-    if fmt == "json":
-        return {"json_schema": {"type": "object"}}
-    if isinstance(fmt, dict):
-        return {"json_schema": fmt}
-    raise BadRequest(f'invalid format: "{fmt}"; expected "json" or a valid JSON Schema object')
+    """llama.cpp constraint fields for a request's ``format`` (spec §3.2); raises BadRequest.
+    Kept for callers of the earlier name: see :func:`format_constraint`."""
+    return format_constraint(fmt)
 
 
 @dataclass(slots=True)
@@ -141,12 +138,13 @@ async def run_completion(
     lease: Lease,
     target: Target,
     prompt: Callable[[RunnerHandle], Awaitable[str]],
-    extra: dict[str, Any],
-) -> AsyncIterator[Piece | Done]:
-    """Render the prompt on the leased runner and stream one completion."""
+    rules: OutputRules,
+) -> AsyncIterator[Chunk | Done]:
+    """Render the prompt on the leased runner and stream one response read by ``rules``
+    (thinking, tool calls, format): chunks, then one Done."""
     runner = lease.runner
-    body = {"prompt": await prompt(runner), **sampling_body(target.options), **extra}
-    async for item in complete(runner, body):
+    body = {"prompt": await prompt(runner), **sampling_body(target.options)}
+    async for item in respond(runner, body, rules):
         yield item
     if not runner.alive:
         lease.failed()
