@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from pollama.gguf import GGUFInfo
+from pollama.inference.images import Rendered
 from pollama.inference.think import Think
 from pollama.model import Model
-from pollama.template import Message, Template, Tool, render_chat
+from pollama.template import Message, Template, Tool, render_chat, tag_images
 from pollama.template.jinja import render_jinja
 
 DEFAULT_TEMPLATE = "{{ .Prompt }}"
@@ -55,7 +56,8 @@ class PromptTemplate:
         extra = {"enable_thinking": think.enabled} if think.enabled is not None else {}
         return render_jinja(
             self.jinja,
-            [_jinja_message(m) for m in messages],
+            # Go templates tag images while rendering; Jinja ones see the tags in the content.
+            [_jinja_message(m) for m in tag_images(messages)],
             tools=[_jinja_tool(t) for t in tools] or None,
             bos_token=self.bos_token,
             eos_token=self.eos_token,
@@ -116,15 +118,37 @@ async def fit_prompt(
     think: Think | None = None,
 ) -> str:
     """Render ``messages``, dropping the oldest non-system ones while the prompt exceeds num_ctx."""
+    rendered = await fit_messages(
+        template, messages, num_ctx=num_ctx, tokenize=tokenize, tools=tools, think=think
+    )
+    return rendered.text
+
+
+async def fit_messages(
+    template: PromptTemplate,
+    messages: Sequence[Message],
+    *,
+    num_ctx: int,
+    tokenize: Tokenize,
+    tools: Sequence[Tool] = (),
+    think: Think | None = None,
+    image_tokens: int = 0,
+) -> Rendered:
+    """:func:`fit_prompt`, also returning the images of the kept messages (their ``[img-N]``
+    order); each image counts as ``image_tokens`` tokens against num_ctx."""
     kept = list(messages)
     prompt = template.render(kept, tools, think)
-    while not await _fits(prompt, num_ctx, tokenize):
+    while not await _fits(prompt, num_ctx - image_tokens * _image_count(kept), tokenize):
         droppable = [i for i, m in enumerate(kept[:-1]) if m.role != "system"]
         if not droppable:
             break
         del kept[droppable[0]]
         prompt = template.render(kept, tools, think)
-    return prompt
+    return Rendered(prompt, tuple(image for m in kept for image in m.images))
+
+
+def _image_count(messages: Sequence[Message]) -> int:
+    return sum(len(m.images) for m in messages)
 
 
 async def _fits(prompt: str, num_ctx: int, tokenize: Tokenize) -> bool:
@@ -168,4 +192,4 @@ def _jinja_tool(tool: Tool) -> dict[str, Any]:
     return {"type": tool.type, "function": {**function, "parameters": dict(tool.parameters)}}
 
 
-__all__ = ["PromptTemplate", "chat_history", "fit_prompt", "prompt_template"]
+__all__ = ["PromptTemplate", "chat_history", "fit_messages", "fit_prompt", "prompt_template"]

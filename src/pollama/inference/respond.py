@@ -129,7 +129,7 @@ async def respond(
     Yields chunks (possibly empty ones, which still carry tokens), then exactly one Done. Errors
     of the runner propagate as EngineError.
     """
-    parser = OutputParser(rules, str(body["prompt"]))
+    parser = OutputParser(rules, _prompt_text(body["prompt"]))
     preserved = rules.preserved_tokens()
     if preserved:
         body = {**body, "preserved_tokens": preserved}
@@ -142,7 +142,7 @@ async def respond(
             yield item
             if isinstance(item, Done):
                 return
-    body = {**body, **rules.constraint, "prompt": body["prompt"] + restart.prefix}
+    body = {**body, **rules.constraint, "prompt": _extend_prompt(body["prompt"], restart.prefix)}
     async with aclosing(complete(runner, body)) as items:
         async for piece in items:
             if isinstance(piece, Piece):
@@ -154,6 +154,18 @@ async def respond(
                 eval_count=piece.eval_count + restart.eval_count,
                 eval_duration=piece.eval_duration + restart.eval_duration,
             )
+
+
+def _prompt_text(prompt: Any) -> str:
+    """The text of a ``/completion`` prompt: a string, or a multimodal ``prompt_string``."""
+    return str(prompt["prompt_string"]) if isinstance(prompt, dict) else str(prompt)
+
+
+def _extend_prompt(prompt: Any, suffix: str) -> Any:
+    """``prompt`` with ``suffix`` appended to its text, images kept."""
+    if isinstance(prompt, dict):
+        return {**prompt, "prompt_string": str(prompt["prompt_string"]) + suffix}
+    return prompt + suffix
 
 
 async def _think_first(

@@ -7,6 +7,7 @@ Protocol with the parent (``pollama.runner.client.Runner``):
 * stdout: exactly one JSON line, ``{"address": "http://127.0.0.1:PORT"}`` once the model is loaded
   and the server listens, or ``{"error": "..."}`` followed by exit status 1 when loading fails.
 * stderr: llama.cpp's log, for the parent to keep a tail of.
+* Images: llama.cpp's media marker is ``MEDIA_MARKER``, for prompts with ``multimodal_data``.
 * Lifetime: the child exits when its stdin reaches EOF (the parent closed it or died), and the
   kernel kills it when the parent thread that spawned it dies (Linux ``PR_SET_PDEATHSIG``).
 """
@@ -23,6 +24,10 @@ from typing import IO, Any
 from pollama.runner.spec import RunnerSpec
 
 KEY_ENV = "POLLAMA_RUNNER_KEY"
+# llama.cpp picks a random media marker per server unless this variable names one; a fixed one
+# lets the parent put image markers into prompts without asking the runner first.
+MEDIA_MARKER_ENV = "LLAMA_MEDIA_MARKER"
+MEDIA_MARKER = "<__pollama_media__>"
 _PR_SET_PDEATHSIG = 1
 
 
@@ -55,6 +60,7 @@ def start_server(spec: RunnerSpec, key: str) -> Any:
     """
     import xllamacpp  # only the child ever loads llama.cpp
 
+    os.environ[MEDIA_MARKER_ENV] = MEDIA_MARKER
     return xllamacpp.Server(build_params(xllamacpp, spec, key))
 
 

@@ -15,6 +15,7 @@ from pollama.duration import parse_keep_alive_request
 from pollama.errors import BadRequest, ModelNotFound
 from pollama.gguf import GGUFInfo
 from pollama.inference.completion import Done
+from pollama.inference.images import Rendered, completion_prompt
 from pollama.inference.options import merge_options, num_ctx, runner_spec, sampling_body
 from pollama.inference.respond import Chunk, OutputRules, respond
 from pollama.inference.structured import format_constraint
@@ -137,13 +138,20 @@ class Timing:
 async def run_completion(
     lease: Lease,
     target: Target,
-    prompt: Callable[[RunnerHandle], Awaitable[str]],
+    prompt: Callable[[RunnerHandle], Awaitable[str | Rendered]],
     rules: OutputRules,
 ) -> AsyncIterator[Chunk | Done]:
     """Render the prompt on the leased runner and stream one response read by ``rules``
-    (thinking, tool calls, format): chunks, then one Done."""
+    (thinking, tool calls, format): chunks, then one Done. A :class:`Rendered` prompt carries
+    images, which go to llama.cpp as multimodal data at their ``[img-N]`` tags."""
     runner = lease.runner
-    body = {"prompt": await prompt(runner), **sampling_body(target.options)}
+    rendered = await prompt(runner)
+    if isinstance(rendered, str):
+        rendered = Rendered(rendered)
+    body = {
+        "prompt": completion_prompt(rendered.text, rendered.images),
+        **sampling_body(target.options),
+    }
     async for item in respond(runner, body, rules):
         yield item
     if not runner.alive:

@@ -19,7 +19,8 @@ from starlette.responses import Response
 from pollama.api.types import ChatRequest
 from pollama.errors import BadRequest
 from pollama.inference.completion import Done
-from pollama.inference.prompt import PromptTemplate, chat_history, fit_prompt, prompt_template
+from pollama.inference.images import IMAGE_TOKENS, Rendered, check_base64, require_vision
+from pollama.inference.prompt import PromptTemplate, chat_history, fit_messages, prompt_template
 from pollama.inference.respond import Chunk, OutputRules, output_rules
 from pollama.inference.structured import format_constraint
 from pollama.inference.think import (
@@ -82,6 +83,9 @@ def _plan(target: Target, req: ChatRequest) -> _Plan:
         require(target, "tools", f"{target.model.name} does not support tools")
     tools = [Tool.from_dict(t) for t in req.tools or ()]
     messages = chat_history(target.model, [Message.from_dict(m.model_dump()) for m in req.messages])
+    images = [image for m in messages for image in m.images]
+    require_vision(target.capabilities, req.model, images)
+    check_base64(images)
     if strips_old_thinking(target.model.config.model_family, target.model.name.model):
         messages = strip_old_thinking(messages)
     template = prompt_template(target.model, target.info)
@@ -114,14 +118,15 @@ async def chat_events(
             yield _bare(req.model, "load")
             return
 
-        async def prompt(runner: RunnerHandle) -> str:
-            return await fit_prompt(
+        async def prompt(runner: RunnerHandle) -> Rendered:
+            return await fit_messages(
                 plan.template,
                 plan.messages,
                 num_ctx=target.num_ctx,
                 tokenize=runner.tokenize,
                 tools=plan.tools,
                 think=plan.think,
+                image_tokens=IMAGE_TOKENS if "vision" in target.capabilities else 0,
             )
 
         async for item in run_completion(lease, target, prompt, plan.rules):

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from pollama.api.types import GenerateRequest
 from pollama.errors import BadRequest
 from pollama.inference.completion import Done
+from pollama.inference.images import Rendered, check_base64, require_vision, tag_message
 from pollama.inference.prompt import fit_prompt, prompt_template
 from pollama.inference.respond import OutputRules, output_rules
 from pollama.inference.structured import format_constraint
@@ -55,6 +56,8 @@ def _check(target: Target, req: GenerateRequest) -> tuple[Think, OutputRules]:
     think = check_think(parse_think(req.think), target.capabilities, req.model)
     if req.suffix:
         require(target, "insert", f"{target.model.name} does not support insert")
+    require_vision(target.capabilities, req.model, req.images or ())
+    check_base64(req.images or ())
     tags = prompt_template(target.model, target.info, req.template).thinking_tags()
     return think, output_rules(tags, None, think, constraint=format_constraint(req.format))
 
@@ -78,10 +81,14 @@ async def generate_events(
             return
         prompt_text = ""
 
-        async def prompt(runner: RunnerHandle) -> str:
+        async def prompt(runner: RunnerHandle) -> Rendered:
             nonlocal prompt_text
             prompt_text = await build_prompt(target, req, runner, think)
-            return prompt_text
+            images = tuple(req.images or ())
+            if req.raw:
+                # No template tagged the images: place them in front as §5.4 does.
+                prompt_text = tag_message(prompt_text, len(images))
+            return Rendered(prompt_text, images)
 
         tokens: list[int] = []
         async for item in run_completion(lease, target, prompt, rules):
