@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import random
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import httpx
 
 from pollama.names import ModelName
 from pollama.progress import Progress
+from pollama.pull import pull_from
+from pollama.registry import DownloadOptions, RegistryClient, RegistrySource
 from pollama.store import CONFIG_MEDIA_TYPE, Layer, Manifest, MediaType, Store
 from tests.support.fake_registry import FakeRegistry
 
@@ -107,3 +109,16 @@ def statuses(events: Iterable[Progress]) -> list[str]:
         if not out or out[-1] != event.status:
             out.append(event.status)
     return out
+
+
+def registry_pull(
+    store: Store,
+    name: ModelName,
+    client: RegistryClient,
+    options: DownloadOptions | None = None,
+    **kw: bool,
+) -> Iterator[Progress]:
+    """A server's pull (:func:`pollama.pull.pull_from`) with ``client``'s registry as its only
+    source."""
+    source = RegistrySource(lambda _name, _insecure: client, options)
+    return pull_from(store, name, [source], insecure=True, **kw)

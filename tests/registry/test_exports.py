@@ -28,7 +28,6 @@ def test_exported_members() -> None:
         "fetch_manifest",
         "load_signer",
         "publish_blob",
-        "pull_from_registry",
         "pull_layers",
         "push_to_registry",
     }

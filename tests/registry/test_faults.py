@@ -13,9 +13,16 @@ import pytest
 
 from pollama.errors import DigestMismatch, ModelNotFound, NotFound, PollamaError, RegistryError
 from pollama.names import ModelName
-from pollama.registry import DownloadOptions, RegistryClient, pull_from_registry
+from pollama.registry import DownloadOptions, RegistryClient
 from pollama.store import Manifest, Store
-from tests.registry.helpers import MODEL, LoopbackOnly, Sleeps, files_outside, serve_model
+from tests.registry.helpers import (
+    MODEL,
+    LoopbackOnly,
+    Sleeps,
+    files_outside,
+    registry_pull,
+    serve_model,
+)
 from tests.support.fake_registry import MANIFEST_TYPE, FakeRegistry
 
 Connect = Callable[[str], tuple[ModelName, RegistryClient]]
@@ -257,7 +264,7 @@ def test_fault_fails_cleanly(
     before = files_outside(tmp_path, store.root)
     name, client = connect(text)
     with pytest.raises(fault.error, match=fault.message):
-        list(pull_from_registry(store, name, client, options=fault_options))
+        list(registry_pull(store, name, client, fault_options))
     assert files_outside(tmp_path, store.root) == before
     assert set(transport.hosts) == {"127.0.0.1"}
     with pytest.raises(ModelNotFound):
@@ -277,7 +284,7 @@ def test_mismatch_deletes_every_partial_file(
     _wrong_bytes(fake, manifest)
     name, client = connect(text)
     with pytest.raises(DigestMismatch):
-        list(pull_from_registry(store, name, client, options=fault_options))
+        list(registry_pull(store, name, client, fault_options))
     left = [p.name for p in store.blobs_dir().iterdir()]
     assert not any(n.startswith(manifest.layers[0].digest.filename) for n in left)
 
@@ -309,7 +316,7 @@ def test_transient_faults_are_survived(
     for key, value in faults.items():
         setattr(fake.faults, key, value)
     name, client = connect(text)
-    list(pull_from_registry(store, name, client, options=fault_options))
+    list(registry_pull(store, name, client, fault_options))
     assert store.blob_path(Manifest.parse(raw).layers[0].digest).read_bytes() == weights
     assert store.read_manifest(name).raw == raw
     if sleeps_expected:

@@ -23,10 +23,9 @@ from pollama.registry import (
     DownloadOptions,
     RegistryClient,
     RegistrySource,
-    pull_from_registry,
 )
 from pollama.store import Manifest, Store
-from tests.registry.helpers import serve_model, statuses
+from tests.registry.helpers import registry_pull, serve_model, statuses
 from tests.support.fake_registry import FakeRegistry
 
 Connect = Callable[[str], tuple[ModelName, RegistryClient]]
@@ -36,7 +35,7 @@ def pull(
     store: Store, connect: Connect, text: str, options: DownloadOptions, **kw: bool
 ) -> list[Progress]:
     name, client = connect(text)
-    return list(pull_from_registry(store, name, client, options=options, **kw))
+    return list(registry_pull(store, name, client, options, **kw))
 
 
 def test_events_and_store_after_a_pull(
@@ -151,7 +150,7 @@ def test_cancelled_pull_resumes_with_the_remaining_bytes(
     fake.faults.throttle = 0.005
     name, client = connect(text)
     digest = Manifest.parse(raw).layers[0].digest
-    events = pull_from_registry(store, name, client, options=small_parts)
+    events = registry_pull(store, name, client, small_parts)
     done_at_close = 0
     for event in events:
         if event.digest == str(digest) and (event.completed or 0) >= size // 3:
@@ -186,7 +185,8 @@ import sys
 from pathlib import Path
 import httpx
 from pollama.names import ModelName
-from pollama.registry import DownloadOptions, RegistryClient, pull_from_registry
+from pollama.pull import pull_from
+from pollama.registry import DownloadOptions, RegistryClient, RegistrySource
 from pollama.store import Store
 
 store, name = Store(Path(sys.argv[1])), ModelName.parse(sys.argv[2])
@@ -195,7 +195,8 @@ options = DownloadOptions(
 )
 with httpx.Client(trust_env=False) as http:
     client = RegistryClient(http, name, insecure=True)
-    for event in pull_from_registry(store, name, client, options=options):
+    source = RegistrySource(lambda _name, _insecure: client, options)
+    for event in pull_from(store, name, [source], insecure=True):
         print(event.to_json(), flush=True)
 """
 
@@ -285,7 +286,7 @@ def test_partial_files_use_ollama_names(
     fake.faults.throttle = 0.01
     name, client = connect(text)
     digest = Manifest.parse(raw).layers[0].digest
-    events = pull_from_registry(store, name, client, options=small_parts)
+    events = registry_pull(store, name, client, small_parts)
     for event in events:
         if event.digest == str(digest) and (event.completed or 0) > 0:
             break

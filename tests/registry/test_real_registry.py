@@ -14,11 +14,10 @@ from pollama.registry import (
     RegistryClient,
     RetryPolicy,
     UploadOptions,
-    pull_from_registry,
     push_to_registry,
 )
 from pollama.store import CONFIG_MEDIA_TYPE, Layer, Manifest, MediaType, Store
-from tests.registry.helpers import LoopbackOnly, make_model, statuses
+from tests.registry.helpers import LoopbackOnly, make_model, registry_pull, statuses
 from tests.support.real_registry import RealRegistry
 
 
@@ -44,7 +43,7 @@ def test_push_delete_pull_gives_identical_model(
 
     store.delete_model(name)
     assert not any(store.has_blob(d) for d in blobs)
-    pulled = list(pull_from_registry(store, name, client, options=small_parts))
+    pulled = list(registry_pull(store, name, client, small_parts))
     assert statuses(pulled)[-3:] == ["verifying sha256 digest", "writing manifest", "success"]
     again = store.read_manifest(name)
     assert again.raw == manifest.raw and again.digest == manifest.digest
@@ -68,15 +67,11 @@ def test_pull_into_a_fresh_store_and_unknown_tags(
     manifest = make_model(source, name, size=250_000, seed=3)
     client = client_for(http, name, retry)
     list(push_to_registry(source, name, client, options=upload_parts))
-    list(pull_from_registry(target, name, client, options=small_parts))
+    list(registry_pull(target, name, client, small_parts))
     assert target.read_manifest(name).raw == manifest.raw
     missing = name.with_tag("nope")
     with pytest.raises(ModelNotFound, match="^pull model manifest: file does not exist$"):
-        list(
-            pull_from_registry(
-                target, missing, client_for(http, missing, retry), options=small_parts
-            )
-        )
+        list(registry_pull(target, missing, client_for(http, missing, retry), small_parts))
 
 
 def test_cross_repository_mount(
@@ -104,7 +99,7 @@ def test_cross_repository_mount(
     finished = [url for method, url in transport.requests if method == "PUT" and "digest=" in url]
     assert len(finished) == 1 and weights.digest.hex not in finished[0]  # only the config went up
     fresh = Store(tmp_path / "fresh")
-    list(pull_from_registry(fresh, derived, client, options=small_parts))
+    list(registry_pull(fresh, derived, client, small_parts))
     assert (
         fresh.blob_path(weights.digest).read_bytes() == store.blob_path(weights.digest).read_bytes()
     )
@@ -135,6 +130,6 @@ def test_smollm2_round_trip(
     list(push_to_registry(store, name, client, options=upload))
     store.delete_model(name)
     download = DownloadOptions(min_part_size=8 << 20, max_part_size=16 << 20)
-    list(pull_from_registry(store, name, client, options=download))
+    list(registry_pull(store, name, client, download))
     assert store.read_manifest(name).raw == manifest.raw
     assert store.blob_size(digest) == size == smollm2_path.stat().st_size

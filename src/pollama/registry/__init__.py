@@ -13,7 +13,7 @@ with what a registry says (spec §7, security.md "Trusting the registry").
     partial.py   PartialFiles: <blob>-partial, <blob>-partial-N, the per-blob lock
     download.py  BlobDownload(store, client, layer).run(), publish_blob(store, layer)
     upload.py    BlobUpload(store, client, layer).run()
-    pull.py      pull_from_registry(store, name, client), pull_layers, RegistrySource
+    pull.py      RegistrySource (for pollama.pull.pull_from), pull_layers, fetch_manifest
     push.py      push_to_registry(store, name, client)
     access.py    RegistryAccess.from_environment(environ, home).client(name, insecure)
 
@@ -27,7 +27,7 @@ from pollama.registry.auth import Auth, Credentials, env_credentials
 from pollama.registry.client import RegistryClient, default_http_client, default_user_agent
 from pollama.registry.download import BlobDownload, DownloadOptions, publish_blob
 from pollama.registry.errors import RegistryStatusError, RegistryUnreachable
-from pollama.registry.pull import RegistrySource, fetch_manifest, pull_from_registry, pull_layers
+from pollama.registry.pull import RegistrySource, fetch_manifest, pull_layers
 from pollama.registry.push import push_to_registry
 from pollama.registry.retry import RetryPolicy
 from pollama.registry.signing import load_signer
@@ -52,7 +52,6 @@ __all__ = [
     "fetch_manifest",
     "load_signer",
     "publish_blob",
-    "pull_from_registry",
     "pull_layers",
     "push_to_registry",
 ]

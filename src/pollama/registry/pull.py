@@ -1,13 +1,11 @@
-"""Pulling a model from a registry (spec §7.2, progress lines of §3.13).
+"""Pulling a model's blobs from a registry (spec §7.2, progress lines of §3.13).
 
-Events, in order::
+:class:`RegistrySource` is the registry as a :class:`pollama.pull.ModelSource`;
+:func:`pollama.pull.pull_from` adds the ``pulling manifest``, ``writing manifest``, ``removing
+unused layers`` and ``success`` events around the ones yielded here::
 
-    pulling manifest
     pulling <hex12>            digest, total, completed: per layer in manifest order, then config
     verifying sha256 digest
-    writing manifest
-    removing unused layers     only when layers of the replaced manifest became unused
-    success
 
 The manifest is checked (``check_pullable``: at least one layer, sizes above zero, no duplicate
 digests; every digest is a valid sha256; sizes at most ``max_blob_size``) before any path is built
@@ -103,30 +101,6 @@ def pull_layers(
     return manifest
 
 
-def pull_from_registry(
-    store: Store,
-    name: ModelName,
-    client: RegistryClient,
-    *,
-    noprune: bool = False,
-    options: DownloadOptions | None = None,
-) -> Generator[Progress, None, None]:
-    """Pull ``name`` into ``store`` from ``client``'s registry, with the full event sequence.
-
-    Raises as :func:`pull_layers`; a failed pull writes no manifest.
-    """
-    old = _installed(store, name)
-    yield Progress("pulling manifest")
-    manifest = yield from pull_layers(store, name, client, options)
-    yield Progress("writing manifest")
-    store.write_manifest(name, manifest)
-    unused = old.all_digests() - manifest.all_digests() if old is not None else set()
-    if unused and not noprune:
-        yield Progress("removing unused layers")
-        store.remove_unreferenced(unused)
-    yield Progress("success")
-
-
 class RegistrySource:
     """The registry as a ``pollama.pull.ModelSource``; ``connect`` makes a client for a name.
 
@@ -154,17 +128,9 @@ def _event(layer: Layer, completed: int) -> Progress:
     return Progress(f"pulling {layer.digest.short}", str(layer.digest), layer.size, completed)
 
 
-def _installed(store: Store, name: ModelName) -> Manifest | None:
-    try:
-        return store.read_manifest(name)
-    except (PollamaError, OSError):  # missing or unreadable: replaced, and nothing to prune
-        return None
-
-
 __all__ = [
     "ClientFactory",
     "RegistrySource",
     "fetch_manifest",
-    "pull_from_registry",
     "pull_layers",
 ]
