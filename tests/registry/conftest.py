@@ -69,14 +69,23 @@ def fake() -> Iterator[FakeRegistry]:
 
 
 @pytest.fixture
+def direct_bodies() -> bool:
+    """Whether clients read blob ranges over bare connections; modules that test blob bodies
+    override this with both values."""
+    return True
+
+
+@pytest.fixture
 def connect(
-    http: httpx.Client, retry: RetryPolicy
+    http: httpx.Client, retry: RetryPolicy, direct_bodies: bool
 ) -> Callable[[str], tuple[ModelName, RegistryClient]]:
     """``connect("127.0.0.1:port/ns/model:tag")`` -> the name and an insecure client for it."""
 
     def make(text: str) -> tuple[ModelName, RegistryClient]:
         name = ModelName.parse(text)
-        return name, RegistryClient(http, name, insecure=True, retry=retry)
+        return name, RegistryClient(
+            http, name, insecure=True, retry=retry, direct_bodies=direct_bodies
+        )
 
     return make
 

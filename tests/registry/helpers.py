@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import socket
+import ssl
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -23,8 +24,8 @@ class LoopbackOnly(httpx.BaseTransport):
     The network guard of these tests: nothing here may resolve or reach any other host.
     """
 
-    def __init__(self) -> None:
-        self.inner = httpx.HTTPTransport()
+    def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
+        self.inner = httpx.HTTPTransport(verify=verify)
         self.hosts: list[str] = []
         self.requests: list[tuple[str, str]] = []
 

@@ -213,6 +213,7 @@ def test_redirect_to_metadata_address_is_refused_without_connecting(
     assert set(transport.hosts) == {"127.0.0.1"}
 
 
+@pytest.mark.parametrize("direct_bodies", [True, False], ids=["direct", "httpx"])
 def test_redirect_to_a_cdn_is_the_direct_url_and_gets_no_credentials(
     fake: FakeRegistry, connect: Connect
 ) -> None:
@@ -225,11 +226,12 @@ def test_redirect_to_a_cdn_is_the_direct_url_and_gets_no_credentials(
         _, client = connect(f"{fake.host}/ns/m:t")
         url = client.resolve_blob(Digest.parse(digest))
         assert str(url) == f"{cdn.url}/v2/cdn/x/blobs/{digest}"
-        response = client.open_range(url, 1, 2, timeout=httpx.Timeout(5.0))
+        body = client.open_range(url, 1, 2, timeout=httpx.Timeout(5.0))
         try:
-            assert response.read() == b"at"
+            assert body.response.status_code == 206
+            assert b"".join(bytes(c) for c in body.chunks(memoryview(bytearray(1)))) == b"at"
         finally:
-            response.close()
+            body.close()
         assert "authorization" not in cdn.hits[-1].headers
         assert fake.hits[-1].headers["authorization"] == f"Bearer {TOKEN}"
     finally:

@@ -205,7 +205,8 @@ FAULTS = [
         "truncated-to-nothing",
         _set(truncate_at=0),
         RegistryError,
-        "downloading part \\d+ of sha256:.* failed: peer closed connection",
+        "downloading part \\d+ of sha256:.* failed: "
+        "(peer closed connection|the registry closed the connection)",
     ),
     Fault(
         "endless-body", _set(endless=True), RegistryError, "registry sent more bytes than asked for"
@@ -241,6 +242,12 @@ FAULTS = [
         "a different host must use https",
     ),
 ]
+
+
+@pytest.fixture(params=[True, False], ids=["direct", "httpx"])
+def direct_bodies(request: pytest.FixtureRequest) -> bool:
+    """Every fault against both ways of reading a blob body."""
+    return bool(request.param)
 
 
 @pytest.fixture

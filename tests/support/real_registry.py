@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import time
 from collections.abc import Iterator
@@ -48,6 +49,7 @@ class RealRegistry:
     port: int
     root: Path
     log: Path
+    tls: bool = False
 
     @property
     def host(self) -> str:
@@ -55,7 +57,7 @@ class RealRegistry:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}"
+        return f"{'https' if self.tls else 'http'}://{self.host}"
 
 
 def registry_binary() -> str:
@@ -77,21 +79,30 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_registry(workdir: Path, timeout: float = 20.0) -> Iterator[RealRegistry]:
-    """Start a registry storing under ``workdir``; stop it when the block ends."""
+def running_registry(
+    workdir: Path, timeout: float = 20.0, *, tls: tuple[Path, Path] | None = None
+) -> Iterator[RealRegistry]:
+    """Start a registry storing under ``workdir``; stop it when the block ends.
+
+    With ``tls`` (a certificate and its key, see :mod:`tests.support.tls`) it serves https.
+    """
     binary = registry_binary()
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     config = workdir / "config.yml"
-    config.write_text(_CONFIG.format(root=workdir / "storage", port=port))
+    text = _CONFIG.format(root=workdir / "storage", port=port)
+    if tls is not None:
+        text += f"  tls:\n    certificate: {tls[0]}\n    key: {tls[1]}\n"
+    config.write_text(text)
     log = workdir / "registry.log"
     with log.open("wb") as log_file:
         process = subprocess.Popen(
             [binary, "serve", str(config)], stdout=log_file, stderr=log_file, cwd=workdir
         )
-    registry = RealRegistry(process, port, workdir / "storage", log)
+    registry = RealRegistry(process, port, workdir / "storage", log, tls is not None)
     try:
-        _wait_ready(registry, timeout)
+        verify = ssl.create_default_context(cafile=str(tls[0])) if tls is not None else True
+        _wait_ready(registry, timeout, verify)
         yield registry
     finally:
         process.terminate()
@@ -102,9 +113,9 @@ def running_registry(workdir: Path, timeout: float = 20.0) -> Iterator[RealRegis
             process.wait()
 
 
-def _wait_ready(registry: RealRegistry, timeout: float) -> None:
+def _wait_ready(registry: RealRegistry, timeout: float, verify: ssl.SSLContext | bool) -> None:
     deadline = time.monotonic() + timeout
-    with httpx.Client(trust_env=False) as client:
+    with httpx.Client(trust_env=False, verify=verify) as client:
         while time.monotonic() < deadline:
             if registry.process.poll() is not None:
                 raise RuntimeError(f"{BINARY} exited early:\n{registry.log.read_text()}")

@@ -4,6 +4,7 @@ with what a registry says (spec §7, security.md "Trusting the registry").
 ::
 
     client.py    RegistryClient(http, name, insecure=, user_agent=, auth=, retry=)  requests
+    blobbody.py  a blob range's body through httpx, or read over a bare connection (the fast path)
     auth.py      Auth, parse_challenge, token_url, check_realm, env_credentials     §7.4
     signing.py   load_signer(~/.ollama/id_ed25519), ensure_keypair (made when the server starts)
     policy.py    check_redirect: where a registry may send us
@@ -11,6 +12,7 @@ with what a registry says (spec §7, security.md "Trusting the registry").
     retry.py     RetryPolicy: backoff, Retry-After, injected sleep and clock
     parts.py     plan_parts, Part state JSON                                         (pure)
     partial.py   PartialFiles: <blob>-partial, <blob>-partial-N, the per-blob lock
+    prefixhash.py PrefixHasher: the sha256 of a blob computed while its parts arrive
     download.py  BlobDownload(store, client, layer).run(), publish_blob(store, layer)
     upload.py    BlobUpload(store, client, layer).run()
     pull.py      RegistrySource (for pollama.pull.pull_from), pull_layers, fetch_manifest

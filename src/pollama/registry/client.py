@@ -17,10 +17,13 @@ Bodies are read with caps (:mod:`pollama.registry.bounded`).
 
 from __future__ import annotations
 
+import functools
 import platform
 import socket
+import ssl
 import sys
 import threading
+import urllib.request
 from collections.abc import Callable, Iterable
 
 import httpx
@@ -30,6 +33,7 @@ from pollama.digest import Digest
 from pollama.errors import BadRequest, InvalidName, NotFound, RegistryError
 from pollama.names import ModelName
 from pollama.registry.auth import Auth, parse_challenge, parse_token
+from pollama.registry.blobbody import BlobBody, HttpxBody, open_direct
 from pollama.registry.bounded import (
     MANIFEST_CAP,
     TOKEN_CAP,
@@ -68,9 +72,20 @@ def default_user_agent() -> str:
     return f"ollama/{OLLAMA_COMPAT_VERSION} ({arch} {system}) Python/{python}"
 
 
-def default_http_client() -> httpx.Client:
-    """An httpx client for registries: no redirects, proxies from ``HTTPS_PROXY``/``NO_PROXY``."""
-    return httpx.Client(timeout=httpx.Timeout(30.0, connect=10.0), follow_redirects=False)
+def default_http_client(ssl_context: ssl.SSLContext | None = None) -> httpx.Client:
+    """An httpx client for registries: no redirects, proxies from ``HTTPS_PROXY``/``NO_PROXY``,
+    certificates checked with ``ssl_context`` (default: :func:`default_ssl_context`)."""
+    return httpx.Client(
+        timeout=httpx.Timeout(30.0, connect=10.0),
+        follow_redirects=False,
+        verify=ssl_context or default_ssl_context(),
+    )
+
+
+@functools.cache
+def default_ssl_context() -> ssl.SSLContext:
+    """httpx's certificate checks (certifi, or ``SSL_CERT_FILE``/``SSL_CERT_DIR``), made once."""
+    return httpx.create_ssl_context()
 
 
 class RegistryClient:
@@ -79,6 +94,11 @@ class RegistryClient:
     The base URL is ``https://<host>``, or ``http://<host>`` with ``insecure``; a name written with
     an explicit ``http://`` scheme is refused without ``insecure`` (BadRequest ``insecure protocol
     http``). Safe to share between threads.
+
+    Blob ranges are read over connections of their own (:mod:`pollama.registry.blobbody`) unless
+    ``direct_bodies`` is False or a proxy is configured for the URL's scheme in the environment;
+    ``ssl_context`` should be the one ``http`` checks certificates with. A client whose ``http``
+    was given a proxy of its own (``proxy=``) needs ``direct_bodies=False``.
     """
 
     def __init__(
@@ -90,6 +110,8 @@ class RegistryClient:
         user_agent: str | None = None,
         auth: Auth | None = None,
         retry: RetryPolicy | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        direct_bodies: bool = True,
     ) -> None:
         if not name.is_valid():
             raise InvalidName("invalid model name")
@@ -103,6 +125,8 @@ class RegistryClient:
         self._auth = auth or Auth()
         self._authorization: str | None = None
         self._lock = threading.Lock()
+        self._ssl_context = ssl_context
+        self._direct_bodies = direct_bodies
 
     # -- URLs ----------------------------------------------------------------------------------
     def url(self, path: str) -> httpx.URL:
@@ -174,19 +198,23 @@ class RegistryClient:
         body: BodyFactory | None,
         timeout: httpx.Timeout | None,
     ) -> httpx.Request:
-        merged = {"User-Agent": self._user_agent, "Accept-Encoding": "identity", **(headers or {})}
-        with self._lock:
-            authorization = self._authorization
-        if authorization and same_authority(url, self.base):
-            merged["Authorization"] = authorization
         content = body() if body is not None else None
         return self._http.build_request(
             method,
             url,
-            headers=merged,
+            headers=self._headers(url, headers),
             content=content,
             timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
         )
+
+    def _headers(self, url: httpx.URL, extra: dict[str, str] | None) -> dict[str, str]:
+        """Every request's headers; credentials only for the registry's scheme, host and port."""
+        merged = {"User-Agent": self._user_agent, "Accept-Encoding": "identity", **(extra or {})}
+        with self._lock:
+            authorization = self._authorization
+        if authorization and same_authority(url, self.base):
+            merged["Authorization"] = authorization
+        return merged
 
     def _challenged(self, response: httpx.Response, *, already: bool) -> None:
         """Obtain new credentials from a 401 answer, or raise when that cannot help."""
@@ -284,10 +312,34 @@ class RegistryClient:
 
     def open_range(
         self, url: httpx.URL, start: int, end: int | None, *, timeout: httpx.Timeout
-    ) -> httpx.Response:
-        """``GET`` bytes ``start..end`` (inclusive; to the end when None) without retrying."""
+    ) -> BlobBody:
+        """``GET`` bytes ``start..end`` (inclusive; to the end when None) without retrying.
+
+        The answer has a status below 400 (errors raise as :meth:`send`'s do); a plain 200/206
+        comes over a connection of its own when the client may make one.
+        """
         headers = {"Range": f"bytes={start}-{'' if end is None else end}"}
-        return self.send("GET", url, headers=headers, timeout=timeout, retry=False)
+        if self._direct_allowed(url):
+            body = open_direct(
+                url,
+                self._headers(url, headers),
+                ssl_context=self._ssl_context or default_ssl_context(),
+                connect_timeout=timeout.connect or 10.0,
+                read_timeout=timeout.read or 30.0,
+            )
+            if body is not None:
+                return body
+        return HttpxBody(self.send("GET", url, headers=headers, timeout=timeout, retry=False))
+
+    def _direct_allowed(self, url: httpx.URL) -> bool:
+        """Whether a blob may be read over a bare connection: not through a proxy, which httpx
+        alone speaks (any proxy set for the scheme counts, whatever ``NO_PROXY`` says)."""
+        if not self._direct_bodies:
+            return False
+        if not self._http.trust_env:
+            return True
+        proxies = urllib.request.getproxies_environment()
+        return url.scheme not in proxies and "all" not in proxies
 
     # -- pushing ---------------------------------------------------------------------------------
     def start_upload(self, digest: Digest, mount_from: str | None = None) -> httpx.URL | None:

@@ -8,14 +8,18 @@
 3. ``HEAD`` the blob (its size must equal the manifest's) and resolve the URL to fetch from,
    following only redirects the policy allows;
 4. fetch the unfinished parts with ``Range`` requests, ``concurrency`` at a time, each writing at
-   its offset and saving its state (after an ``fdatasync``) every 1/16 part or second, so a
-   killed process loses at most that much of each part in flight. A part that receives nothing
+   its offset; a :class:`~pollama.registry.checkpoint.Checkpointer` thread saves the part states
+   (after an ``fdatasync``) every 1/16 of the blob or second, so a killed process loses at most
+   that much. A part that receives nothing
    for ``stall_timeout`` seconds is restarted; a failed attempt that made progress is not counted,
    and ``RetryPolicy.attempts`` attempts in a row without progress end the download. A server that
-   answers ``200`` to a range request is read as one sequential stream instead.
+   answers ``200`` to a range request is read as one sequential stream instead;
+5. meanwhile a :class:`~pollama.registry.prefixhash.PrefixHasher` hashes the bytes already in
+   place, so that the sha256 is known (:attr:`BlobDownload.digest_seen`) soon after the last byte.
 
-:func:`publish_blob` then hashes the complete partial file and renames it to the blob's final name
-only when the sha256 matches; on a mismatch every partial file is deleted
+:func:`publish_blob` then checks the sha256 of the complete partial file (the one seen while
+downloading, or one computed from the file) and renames it to the blob's final name only when it
+matches; on a mismatch every partial file is deleted
 (DigestMismatch ``digest mismatch, file must be downloaded again: want <d>, got <d'>``).
 """
 
@@ -34,11 +38,14 @@ import httpx
 
 from pollama.digest import Digest
 from pollama.errors import DigestMismatch, RegistryError
+from pollama.registry.blobbody import BlobBody, BodyInterrupted
 from pollama.registry.bounded import declared_length, require_identity
+from pollama.registry.checkpoint import Checkpointer
 from pollama.registry.client import RegistryClient
 from pollama.registry.errors import RegistryStatusError, RegistryUnreachable
 from pollama.registry.partial import PartialFiles
 from pollama.registry.parts import MAX_PART_SIZE, MIN_PART_SIZE, PART_COUNT, Part, plan_parts
+from pollama.registry.prefixhash import PrefixHasher
 from pollama.registry.pump import pump
 from pollama.registry.retry import RETRY_STATUSES
 from pollama.store import Layer, Store
@@ -93,7 +100,11 @@ class BlobDownload:
         self.options = options or DownloadOptions()
         self.files = PartialFiles(store, layer.digest)
         self.parts: list[Part] = []
+        self.digest_seen: Digest | None = None
+        """The sha256 of the partial file, hashed during :meth:`run`; None until it completes."""
         self._stop = threading.Event()
+        self._hasher: PrefixHasher | None = None
+        self._checkpointer: Checkpointer | None = None
 
     @property
     def completed(self) -> int:
@@ -128,11 +139,26 @@ class BlobDownload:
                 self.parts = [Part(0, 0, self.layer.size, self.layer.size)]
                 return
             self._prepare(fd)
+            self._hasher = PrefixHasher(fd, self.parts, self.layer.size)
+            self._checkpointer = Checkpointer(
+                fd,
+                self.parts,
+                self.files,
+                every=self.layer.size // 16,
+                interval=self.options.save_interval,
+                monotonic=self.options.monotonic,
+            )
+            self._hasher.start()
+            self._checkpointer.start()
             try:
                 if any(part.remaining for part in self.parts):
                     self._check_size()
                     self._fetch(fd, self.client.resolve_blob(self.layer.digest))
+                if not self._stop.is_set():
+                    self.digest_seen = self._hasher.finish()
             finally:
+                self._hasher.discard()  # a no-op once finished
+                self._checkpointer.stop()
                 os.fdatasync(fd)
                 for part in self.parts:
                     self.files.save(part)
@@ -191,16 +217,17 @@ class BlobDownload:
         def attempt() -> None:
             start, end = part.offset + part.completed, part.end - 1
             timeout = httpx.Timeout(self.options.stall_timeout, connect=10.0)
-            response = self.client.open_range(url, start, end, timeout=timeout)
+            body = self.client.open_range(url, start, end, timeout=timeout)
             try:
-                if response.status_code == 200:
+                status = body.response.status_code
+                if status == 200:
                     raise _RangeIgnored()
-                if response.status_code != 206:
-                    raise RegistryError(f"unexpected status {response.status_code} for a range")
-                self._check_range_response(response, start, end)
-                self._copy(fd, response, part, halt)
+                if status != 206:
+                    raise RegistryError(f"unexpected status {status} for a range")
+                self._check_range_response(body.response, start, end)
+                self._copy(fd, body, part, halt)
             finally:
-                response.close()
+                body.close()
 
         self._retrying(attempt, f"part {part.n}", lambda: part.remaining == 0 or self._halted(halt))
 
@@ -218,27 +245,27 @@ class BlobDownload:
         if length is not None and length != int(last) - start + 1:
             raise RegistryError(f"registry sent a wrong Content-Length for {self.layer.digest}")
 
-    def _copy(self, fd: int, response: httpx.Response, part: Part, halt: threading.Event) -> None:
-        saved_at, saved_bytes = self.options.monotonic(), part.completed
-        every = max(part.size // 16, 16 << 10)
-        for chunk in response.iter_raw(self.options.read_chunk):
+    def _copy(self, fd: int, body: BlobBody, part: Part, halt: threading.Event) -> None:
+        buffer = memoryview(bytearray(self.options.read_chunk))
+        for chunk in body.chunks(buffer):
             if self._halted(halt):
                 return
             if len(chunk) > part.remaining:
                 raise RegistryError(f"registry sent more bytes than asked for {self.layer.digest}")
             _pwrite_all(fd, chunk, part.offset + part.completed)
-            part.completed += len(chunk)
-            now = self.options.monotonic()
-            if (
-                part.completed - saved_bytes >= every
-                or now - saved_at >= self.options.save_interval
-            ):
-                os.fdatasync(fd)
-                self.files.save(part)
-                saved_at, saved_bytes = now, part.completed
+            part.completed += len(chunk)  # only once the bytes are written: see PrefixHasher
+            self._advanced()
 
     # -- one stream, for servers that ignore Range ------------------------------------------------
+    def _advanced(self) -> None:
+        if self._hasher is not None:
+            self._hasher.advanced()
+        if self._checkpointer is not None:
+            self._checkpointer.advanced()
+
     def _sequential(self, fd: int, url: httpx.URL) -> None:
+        if self._hasher is not None:
+            self._hasher.discard()  # this stream writes over bytes already hashed
         timeout = httpx.Timeout(self.options.stall_timeout, connect=10.0)
         response = self.client.send("GET", url, timeout=timeout, retry=False)
         try:
@@ -258,6 +285,7 @@ class BlobDownload:
                 position += len(chunk)
                 for part in self.parts:
                     part.completed = max(part.completed, min(position - part.offset, part.size))
+                self._advanced()
         finally:
             response.close()
 
@@ -274,7 +302,7 @@ class BlobDownload:
             try:
                 attempt()
                 error: BaseException | None = None
-            except (httpx.TransportError, RegistryUnreachable) as err:
+            except (httpx.TransportError, BodyInterrupted, RegistryUnreachable) as err:
                 error = err
             except RegistryStatusError as err:
                 if err.status not in RETRY_STATUSES:
@@ -296,18 +324,26 @@ def _message(error: BaseException | None) -> str:
     return str(error) or type(error).__name__
 
 
-def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+def _pwrite_all(fd: int, data: bytes | memoryview, offset: int) -> None:
     view = memoryview(data)
     while view:
         written = os.pwrite(fd, view, offset)
         view, offset = view[written:], offset + written
 
 
-def publish_blob(store: Store, layer: Layer, *, wait: Callable[[], None] | None = None) -> None:
+def publish_blob(
+    store: Store,
+    layer: Layer,
+    *,
+    wait: Callable[[], None] | None = None,
+    digest_seen: Digest | None = None,
+) -> None:
     """Verify the complete partial file of ``layer`` and rename it to the blob's final name.
 
-    Does nothing when the blob is already published. Raises RegistryError when the download is
-    not complete, DigestMismatch (after deleting every partial file) when the sha256 differs.
+    ``digest_seen`` is :attr:`BlobDownload.digest_seen`: when it equals the layer's digest the
+    file is not read again; otherwise the file is hashed here. Does nothing when the blob is
+    already published. Raises RegistryError when the download is not complete, DigestMismatch
+    (after deleting every partial file) when the sha256 differs.
     """
     files = PartialFiles(store, layer.digest)
     with files.locked(wait or (lambda: time.sleep(0.1))) as fd:
@@ -317,7 +353,7 @@ def publish_blob(store: Store, layer: Layer, *, wait: Callable[[], None] | None 
         parts = files.load(layer.size)
         if parts is None or any(p.remaining for p in parts) or os.fstat(fd).st_size != layer.size:
             raise RegistryError(f"the download of {layer.digest} is not complete")
-        actual = _hash_fd(fd, layer.size)
+        actual = digest_seen if digest_seen == layer.digest else _hash_fd(fd, layer.size)
         if actual != layer.digest:
             files.remove()
             raise DigestMismatch(

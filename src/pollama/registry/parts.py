@@ -94,6 +94,14 @@ def tiles(parts: Sequence[Part], total: int) -> bool:
     return position == total and bool(parts)
 
 
+def contiguous_prefix(parts: Sequence[Part]) -> int:
+    """How many bytes from the start of the blob are on disk without a gap (parts in order)."""
+    for part in parts:
+        if part.remaining:
+            return part.offset + part.completed
+    return parts[-1].end if parts else 0
+
+
 def _natural(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
@@ -103,6 +111,7 @@ __all__ = [
     "MIN_PART_SIZE",
     "PART_COUNT",
     "Part",
+    "contiguous_prefix",
     "parse_state",
     "part_size",
     "plan_parts",

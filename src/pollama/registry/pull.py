@@ -83,7 +83,7 @@ def pull_layers(
     NotFound, RegistryError or OSError for a blob; nothing unverified is ever published.
     """
     manifest = fetch_manifest(client, name, options)
-    fetched: list[Layer] = []
+    fetched: list[BlobDownload] = []
     seen = set()
     for layer in (*manifest.layers, manifest.config):
         if layer.digest in seen:
@@ -92,12 +92,13 @@ def pull_layers(
         if store.has_blob(layer.digest):
             yield _event(layer, layer.size)
             continue
-        for completed in BlobDownload(store, client, layer, options).run():
+        download = BlobDownload(store, client, layer, options)
+        for completed in download.run():
             yield _event(layer, completed)
-        fetched.append(layer)
+        fetched.append(download)
     yield Progress("verifying sha256 digest")
-    for layer in fetched:
-        publish_blob(store, layer)
+    for download in fetched:
+        publish_blob(store, download.layer, digest_seen=download.digest_seen)
     return manifest
 
 
