@@ -13,6 +13,8 @@ with what a registry says (spec §7, security.md "Trusting the registry").
     parts.py     plan_parts, Part state JSON                                         (pure)
     partial.py   PartialFiles: <blob>-partial, <blob>-partial-N, the per-blob lock
     prefixhash.py PrefixHasher: the sha256 of a blob computed while its parts arrive
+    checkpoint.py Checkpointer: part states synced and saved behind the writers
+    follower.py  Follower: the thread both of them run in
     download.py  BlobDownload(store, client, layer).run(), publish_blob(store, layer)
     upload.py    BlobUpload(store, client, layer).run()
     pull.py      RegistrySource (for pollama.pull.pull_from), pull_layers, fetch_manifest
