@@ -112,19 +112,18 @@ def _direct(url: str, context: ssl.SSLContext | None = None) -> DirectBody | Non
 
 def test_answers_other_than_a_plain_body_are_left_to_httpx(fake: FakeRegistry) -> None:
     digest = fake.add_blob(b"0123456789")
-    direct = _direct
 
-    body = direct(f"{fake.url}/v2/ns/m/blobs/{digest}")
+    body = _direct(f"{fake.url}/v2/ns/m/blobs/{digest}")
     assert body is not None and body.response.status_code == 206
     assert b"".join(bytes(c) for c in body.chunks(memoryview(bytearray(2)))) == b"234"
     body.close()
-    assert direct(f"{fake.url}/v2/ns/m/blobs/sha256:{'0' * 64}") is None  # 404
+    assert _direct(f"{fake.url}/v2/ns/m/blobs/sha256:{'0' * 64}") is None  # 404
     fake.faults.endless = True  # no Content-Length
-    assert direct(f"{fake.url}/v2/ns/m/blobs/{digest}") is None
+    assert _direct(f"{fake.url}/v2/ns/m/blobs/{digest}") is None
     fake.faults.endless = False
     fake.faults.redirect_to = f"{fake.url}/elsewhere"
-    assert direct(f"{fake.url}/v2/ns/m/blobs/{digest}") is None  # 307
-    assert direct(f"http://127.0.0.1:{unused_port()}/v2/ns/m/blobs/{digest}") is None
+    assert _direct(f"{fake.url}/v2/ns/m/blobs/{digest}") is None  # 307
+    assert _direct(f"http://127.0.0.1:{unused_port()}/v2/ns/m/blobs/{digest}") is None
 
 
 @pytest.fixture

@@ -10,9 +10,9 @@
 4. fetch the unfinished parts with ``Range`` requests, ``concurrency`` at a time, each writing at
    its offset; a :class:`~pollama.registry.checkpoint.Checkpointer` thread saves the part states
    (after an ``fdatasync``) every 1/16 of the blob or second, so a killed process loses at most
-   that much. A part that receives nothing
-   for ``stall_timeout`` seconds is restarted; a failed attempt that made progress is not counted,
-   and ``RetryPolicy.attempts`` attempts in a row without progress end the download. A server that
+   that much. A part that receives nothing for ``stall_timeout`` seconds is restarted; a failed
+   attempt that made progress is not counted, and ``RetryPolicy.attempts`` attempts in a row
+   without progress end the download. A server that
    answers ``200`` to a range request is read as one sequential stream instead;
 5. meanwhile a :class:`~pollama.registry.prefixhash.PrefixHasher` hashes the bytes already in
    place, so that the sha256 is known (:attr:`BlobDownload.digest_seen`) soon after the last byte.
