@@ -45,8 +45,10 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def small_parts() -> DownloadOptions:
-    """Parts of 64 KiB to 128 KiB, short stalls, quick progress."""
+    """Parts of 64 KiB to 128 KiB, short stalls, quick progress, every part at once (the
+    ramp that starts with one connection has tests of its own)."""
     return DownloadOptions(
+        ramp_window=0,
         min_part_size=64 << 10,
         max_part_size=128 << 10,
         stall_timeout=0.5,

@@ -3,7 +3,9 @@
 :class:`CountingProxy` sits in front of a registry so that an end-to-end test can tell how many
 bytes a ``pollama serve`` process really fetched (:attr:`CountingProxy.relayed`: every byte relayed
 from the upstream server to clients, HTTP headers included) and can make a download last long
-enough to interrupt it (:attr:`CountingProxy.rate`: bytes per second over all connections).
+enough to interrupt it (:attr:`CountingProxy.rate`: bytes per second over all connections;
+:attr:`CountingProxy.connection_rate`: bytes per second for each connection, as a server far
+away or a CDN that caps connections would send).
 It speaks no HTTP, so it works with any server and never changes what passes through.
 """
 
@@ -20,9 +22,12 @@ _CHUNK = 64 << 10
 class CountingProxy:
     """Relays connections to ``127.0.0.1:upstream_port``; start with :meth:`start`."""
 
-    def __init__(self, upstream_port: int, rate: float | None = None) -> None:
+    def __init__(
+        self, upstream_port: int, rate: float | None = None, connection_rate: float | None = None
+    ) -> None:
         self.upstream_port = upstream_port
         self.rate = rate  # bytes per second for all connections together; None: no limit
+        self.connection_rate = connection_rate  # bytes per second per connection; None: no limit
         self.relayed = 0
         self._lock = threading.Lock()
         self._next_slot = 0.0  # when the rate limit lets the next chunk go
@@ -73,10 +78,16 @@ class CountingProxy:
 
     def _pipe(self, source: socket.socket, target: socket.socket, counted: bool) -> None:
         """Copy ``source`` to ``target`` until either side ends, then close both."""
+        next_slot = time.monotonic()  # when this connection's own limit lets the next chunk go
         try:
             while chunk := source.recv(_CHUNK):
                 if counted:
                     self._throttle(len(chunk))
+                    if self.connection_rate:
+                        next_slot = (
+                            max(next_slot, time.monotonic()) + len(chunk) / self.connection_rate
+                        )
+                        time.sleep(max(0.0, next_slot - time.monotonic()))
                 target.sendall(chunk)
                 if counted:
                     with self._lock:

@@ -14,6 +14,7 @@ with what a registry says (spec §7, security.md "Trusting the registry").
     partial.py   PartialFiles: <blob>-partial, <blob>-partial-N, the per-blob lock
     prefixhash.py PrefixHasher: the sha256 of a blob computed while its parts arrive
     checkpoint.py Checkpointer: part states synced and saved behind the writers
+    ramp.py      ConnectionRamp, fetch_ramped: one connection, more while they raise the rate
     follower.py  Follower: the thread both of them run in
     download.py  BlobDownload(store, client, layer).run(), publish_blob(store, layer)
     upload.py    BlobUpload(store, client, layer).run()

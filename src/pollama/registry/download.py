@@ -7,12 +7,13 @@
    pre-size the partial file (sparse);
 3. ``HEAD`` the blob (its size must equal the manifest's) and resolve the URL to fetch from,
    following only redirects the policy allows;
-4. fetch the unfinished parts with ``Range`` requests, ``concurrency`` at a time, each writing at
-   its offset; a :class:`~pollama.registry.checkpoint.Checkpointer` thread saves the part states
-   (after an ``fdatasync``) every 1/16 of the blob or second, so a killed process loses at most
-   that much. A part that receives nothing for ``stall_timeout`` seconds is restarted; a failed
-   attempt that made progress is not counted, and ``RetryPolicy.attempts`` attempts in a row
-   without progress end the download. A server that
+4. fetch the unfinished parts with ``Range`` requests, each writing at its offset, over one
+   connection at first and up to ``concurrency`` while more connections raise the rate
+   (:mod:`pollama.registry.ramp`); a :class:`~pollama.registry.checkpoint.Checkpointer` thread
+   saves the part states (after an ``fdatasync``) every 1/16 of the blob or second, so a killed
+   process loses at most that much. A part that receives nothing for ``stall_timeout`` seconds
+   is restarted; a failed attempt that made progress is not counted, and
+   ``RetryPolicy.attempts`` attempts in a row without progress end the download. A server that
    answers ``200`` to a range request is read as one sequential stream instead;
 5. meanwhile a :class:`~pollama.registry.prefixhash.PrefixHasher` hashes the bytes already in
    place, so that the sha256 is known (:attr:`BlobDownload.digest_seen`) soon after the last byte.
@@ -31,7 +32,6 @@ import re
 import threading
 import time
 from collections.abc import Callable, Generator
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 import httpx
@@ -47,6 +47,7 @@ from pollama.registry.partial import PartialFiles
 from pollama.registry.parts import MAX_PART_SIZE, MIN_PART_SIZE, PART_COUNT, Part, plan_parts
 from pollama.registry.prefixhash import PrefixHasher
 from pollama.registry.pump import pump
+from pollama.registry.ramp import ConnectionRamp, fetch_ramped
 from pollama.registry.retry import RETRY_STATUSES
 from pollama.store import Layer, Store
 from pollama.store.blobs import fsync_dir
@@ -62,7 +63,9 @@ class DownloadOptions:
     min_part_size: int = MIN_PART_SIZE
     max_part_size: int = MAX_PART_SIZE
     part_count: int = PART_COUNT
-    concurrency: int = 4
+    concurrency: int = 4  # the most connections (parts fetched at once)
+    ramp_window: float = 0.5  # seconds measured before adding a connection; 0: all at once
+    ramp_gain: float = 1.15  # the rise in rate that keeps an added connection
     stall_timeout: float = 30.0
     progress_interval: float = 0.06
     save_interval: float = 1.0
@@ -101,6 +104,8 @@ class BlobDownload:
         self.files = PartialFiles(store, layer.digest)
         self.parts: list[Part] = []
         self.digest_seen: Digest | None = None
+        self.peak_connections = 0
+        """The most parts fetched at once during :meth:`run`."""
         """The sha256 of the partial file, hashed during :meth:`run`; None until it completes."""
         self._stop = threading.Event()
         self._hasher: PrefixHasher | None = None
@@ -199,14 +204,23 @@ class BlobDownload:
     # -- parallel ranges -------------------------------------------------------------------------
     def _fetch(self, fd: int, url: httpx.URL) -> None:
         pending = [part for part in self.parts if part.remaining]
+        options = self.options
         halt = threading.Event()
+        ramp = ConnectionRamp(
+            min(options.concurrency, len(pending)),
+            window=options.ramp_window,
+            gain=options.ramp_gain,
+            now=options.monotonic(),
+        )
         try:
-            with ThreadPoolExecutor(min(self.options.concurrency, len(pending))) as pool:
-                futures = [pool.submit(self._fetch_part, fd, url, part, halt) for part in pending]
-                for future in as_completed(futures):
-                    if future.exception() is not None:
-                        halt.set()  # the pool waits for the others to notice
-                        future.result()
+            self.peak_connections = fetch_ramped(
+                pending,
+                lambda part: self._fetch_part(fd, url, part, halt),
+                ramp=ramp,
+                completed=lambda: self.completed,
+                monotonic=options.monotonic,
+                halt=halt,
+            )
         except _RangeIgnored:
             self._retrying(lambda: self._sequential(fd, url), "the blob")
 
