@@ -124,3 +124,54 @@ def test_unacceptable_sizes(
     with pytest.raises(RegistryError, match="unacceptable size"):
         list(BlobDownload(store, client, layer, small_parts).run())
     assert fake.hits == []
+
+
+ONE_CONNECTION = DownloadOptions(
+    min_part_size=64 << 10, max_part_size=64 << 10, ramp_window=60.0, read_chunk=16 << 10
+)
+
+
+def _ranges(fake: FakeRegistry, layer: Layer) -> list[str]:
+    """The Range headers of the blob GETs, without the 1-byte probe that resolves the URL."""
+    ranges = [h.headers.get("range", "") for h in fake.blob_hits(str(layer.digest))]
+    return [r for r in ranges if r != "bytes=0-0"]
+
+
+def test_one_connection_reads_every_part_in_one_request(
+    fake: FakeRegistry, connect: Connect, store: Store, blob: tuple[Layer, bytes]
+) -> None:
+    layer, data = blob
+    _, client = connect(f"{fake.host}/ns/m:t")
+    download = BlobDownload(store, client, layer, ONE_CONNECTION)
+    list(download.run())
+    publish_blob(store, layer, digest_seen=download.digest_seen)
+    assert store.blob_path(layer.digest).read_bytes() == data
+    assert _ranges(fake, layer) == [f"bytes=0-{SIZE - 1}"]  # 5 parts, one request
+    assert download.peak_connections == 1 and download.digest_seen == layer.digest
+    assert all(part.remaining == 0 for part in download.parts)
+
+
+def test_a_resumed_run_asks_only_for_the_missing_stretches(
+    fake: FakeRegistry, connect: Connect, store: Store, blob: tuple[Layer, bytes]
+) -> None:
+    layer, data = blob
+    files = PartialFiles(store, layer.digest)
+    store.blobs_dir().mkdir(parents=True)
+    # Part 1 of 5 (64 KiB each) is complete, part 3 half done: four stretches are missing.
+    part = 64 << 10
+    kept = {1: part, 3: part // 2}
+    content = bytearray(SIZE)
+    for n, done in kept.items():
+        content[n * part : n * part + done] = data[n * part : n * part + done]
+    files.data.write_bytes(bytes(content))
+    for n in range(5):
+        size = min(part, SIZE - n * part)
+        files.save(Part(n, n * part, size, kept.get(n, 0)))
+    _, client = connect(f"{fake.host}/ns/m:t")
+    download(store, client, layer, ONE_CONNECTION)
+    assert store.blob_path(layer.digest).read_bytes() == data
+    assert _ranges(fake, layer) == [
+        f"bytes=0-{part - 1}",
+        f"bytes={2 * part}-{3 * part - 1}",
+        f"bytes={3 * part + part // 2}-{SIZE - 1}",  # the rest of part 3, then part 4
+    ]

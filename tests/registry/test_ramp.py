@@ -20,7 +20,7 @@ from pollama.registry import (
     publish_blob,
     push_to_registry,
 )
-from pollama.registry.ramp import ConnectionRamp, fetch_ramped
+from pollama.registry.ramp import ConnectionRamp, WorkQueue, fetch_ramped
 from pollama.store import Layer, Store
 from tests.registry.helpers import make_model
 from tests.support.counting_proxy import CountingProxy
@@ -71,6 +71,25 @@ def test_impossible_ramps_are_refused(limit: int, window: float, gain: float) ->
 # -- the threads --------------------------------------------------------------------------------
 
 
+def _never_follows(_a: int, _b: int) -> bool:
+    return False
+
+
+def _next_number(a: int, b: int) -> bool:
+    return b == a + 1
+
+
+def test_a_queue_hands_on_only_what_follows() -> None:
+    queue = WorkQueue([1, 2, 3, 5, 6], _next_number)
+    assert queue.take() == 1
+    assert queue.run_after(1) == [2, 3]  # 5 does not follow 3
+    assert queue.take_after(1) == 2
+    assert queue.take_after(1) is None  # 3 does not follow 1: nothing is taken
+    assert queue.run_after(4) == [] and queue.take() == 3
+    assert queue.take_after(4) == 5 and queue.take_after(5) == 6
+    assert not queue and queue.take() is None
+
+
 def _all_at_once(limit: int) -> ConnectionRamp:
     return ConnectionRamp(limit, window=0.0, gain=1.0, now=time.monotonic())
 
@@ -87,7 +106,7 @@ def test_every_item_is_worked_once_in_order_by_up_to_the_target_threads() -> Non
             barrier.wait()  # the first three only finish together: three threads ran at once
 
     peak = fetch_ramped(
-        list(range(10)),
+        WorkQueue(list(range(10)), _never_follows),
         work,
         ramp=_all_at_once(3),
         completed=lambda: len(taken),
@@ -110,7 +129,7 @@ def test_a_failure_halts_the_others_and_is_raised() -> None:
 
     with pytest.raises(OSError, match="disk full"):
         fetch_ramped(
-            list(range(8)),
+            WorkQueue(list(range(8)), _never_follows),
             work,
             ramp=_all_at_once(2),
             completed=lambda: 0,
@@ -127,7 +146,7 @@ def test_one_thread_works_alone_until_a_window_has_been_measured() -> None:
         seen.add(threading.current_thread().name + str(threading.get_ident()))
 
     peak = fetch_ramped(
-        list(range(20)),
+        WorkQueue(list(range(20)), _never_follows),
         work,
         ramp=ConnectionRamp(4, window=60.0, gain=1.2, now=time.monotonic()),
         completed=lambda: 0,

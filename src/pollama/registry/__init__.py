@@ -17,6 +17,7 @@ with what a registry says (spec §7, security.md "Trusting the registry").
     ramp.py      ConnectionRamp, fetch_ramped: one connection, more while they raise the rate
     follower.py  Follower: the thread both of them run in
     download.py  BlobDownload(store, client, layer).run(), publish_blob(store, layer)
+    prefetch.py  Prefetch: a pull's small blobs fetched in the background from the start
     upload.py    BlobUpload(store, client, layer).run()
     pull.py      RegistrySource (for pollama.pull.pull_from), pull_layers, fetch_manifest
     push.py      push_to_registry(store, name, client)

@@ -47,7 +47,7 @@ from pollama.registry.partial import PartialFiles
 from pollama.registry.parts import MAX_PART_SIZE, MIN_PART_SIZE, PART_COUNT, Part, plan_parts
 from pollama.registry.prefixhash import PrefixHasher
 from pollama.registry.pump import pump
-from pollama.registry.ramp import ConnectionRamp, fetch_ramped
+from pollama.registry.ramp import ConnectionRamp, WorkQueue, fetch_ramped
 from pollama.registry.retry import RETRY_STATUSES
 from pollama.store import Layer, Store
 from pollama.store.blobs import fsync_dir
@@ -76,7 +76,8 @@ class DownloadOptions:
 
 
 class DownloadStopped(Exception):
-    """The consumer stopped the download; internal, never escapes :meth:`BlobDownload.run`."""
+    """The download was stopped: raised by :meth:`BlobDownload.run` after
+    :meth:`BlobDownload.stop` (a closed generator just ends)."""
 
 
 class _RangeIgnored(Exception):
@@ -110,6 +111,10 @@ class BlobDownload:
         self._stop = threading.Event()
         self._hasher: PrefixHasher | None = None
         self._checkpointer: Checkpointer | None = None
+
+    def stop(self) -> None:
+        """Ask a running :meth:`run` (in another thread) to end soon; the part states stay."""
+        self._stop.set()
 
     @property
     def completed(self) -> int:
@@ -203,33 +208,43 @@ class BlobDownload:
 
     # -- parallel ranges -------------------------------------------------------------------------
     def _fetch(self, fd: int, url: httpx.URL) -> None:
-        pending = [part for part in self.parts if part.remaining]
+        queue = WorkQueue([part for part in self.parts if part.remaining], _continues)
         options = self.options
         halt = threading.Event()
         ramp = ConnectionRamp(
-            min(options.concurrency, len(pending)),
+            min(options.concurrency, sum(1 for part in self.parts if part.remaining)),
             window=options.ramp_window,
             gain=options.ramp_gain,
             now=options.monotonic(),
         )
         try:
             self.peak_connections = fetch_ramped(
-                pending,
-                lambda part: self._fetch_part(fd, url, part, halt),
+                queue,
+                lambda part: self._fetch_parts(fd, url, part, queue, halt),
                 ramp=ramp,
                 completed=lambda: self.completed,
                 monotonic=options.monotonic,
                 halt=halt,
             )
         except _RangeIgnored:
-            self._retrying(lambda: self._sequential(fd, url), "the blob")
+            self._retrying(lambda: self._sequential(fd, url), lambda: "the blob")
 
     def _halted(self, halt: threading.Event) -> bool:
         return halt.is_set() or self._stop.is_set()
 
-    def _fetch_part(self, fd: int, url: httpx.URL, part: Part, halt: threading.Event) -> None:
+    def _fetch_parts(
+        self, fd: int, url: httpx.URL, first: Part, queue: WorkQueue[Part], halt: threading.Event
+    ) -> None:
+        """Fill ``first`` and then, over the same request, the parts that follow it for as long
+        as no other connection has taken them. A connection alone asks for the whole run of
+        parts after its own at once; connections that share the queue ask for one part each."""
+        current = first
+
         def attempt() -> None:
-            start, end = part.offset + part.completed, part.end - 1
+            nonlocal current
+            start = current.offset + current.completed
+            run = [] if queue.shared else queue.run_after(current)
+            end = (run[-1] if run else current).end - 1
             timeout = httpx.Timeout(self.options.stall_timeout, connect=10.0)
             body = self.client.open_range(url, start, end, timeout=timeout)
             try:
@@ -239,11 +254,15 @@ class BlobDownload:
                 if status != 206:
                     raise RegistryError(f"unexpected status {status} for a range")
                 self._check_range_response(body.response, start, end)
-                self._copy(fd, body, part, halt)
+                current = self._copy(fd, body, current, end + 1, queue, halt)
             finally:
                 body.close()
 
-        self._retrying(attempt, f"part {part.n}", lambda: part.remaining == 0 or self._halted(halt))
+        self._retrying(
+            attempt,
+            lambda: f"part {current.n}",
+            lambda: current.remaining == 0 or self._halted(halt),
+        )
 
     def _check_range_response(self, response: httpx.Response, start: int, end: int) -> None:
         require_identity(response, f"blob {self.layer.digest}")
@@ -259,16 +278,38 @@ class BlobDownload:
         if length is not None and length != int(last) - start + 1:
             raise RegistryError(f"registry sent a wrong Content-Length for {self.layer.digest}")
 
-    def _copy(self, fd: int, body: BlobBody, part: Part, halt: threading.Event) -> None:
+    def _copy(
+        self,
+        fd: int,
+        body: BlobBody,
+        part: Part,
+        stop_at: int,
+        queue: WorkQueue[Part],
+        halt: threading.Event,
+    ) -> Part:
+        """Write ``body`` (the blob's bytes up to offset ``stop_at``) into ``part`` and on into
+        the parts it takes from ``queue`` as it reaches their start; returns the part it wrote
+        last. Stops early (leaving the rest of the body unread) when halted or when the next
+        part went to another connection."""
         buffer = memoryview(bytearray(self.options.read_chunk))
         for chunk in body.chunks(buffer):
-            if self._halted(halt):
-                return
-            if len(chunk) > part.remaining:
+            view = memoryview(chunk)
+            if part.offset + part.completed + len(view) > stop_at:
                 raise RegistryError(f"registry sent more bytes than asked for {self.layer.digest}")
-            _pwrite_all(fd, chunk, part.offset + part.completed)
-            part.completed += len(chunk)  # only once the bytes are written: see PrefixHasher
-            self._advanced()
+            while view:
+                if self._halted(halt):
+                    return part
+                if part.remaining == 0:
+                    following = queue.take_after(part)
+                    if following is None:
+                        return part
+                    part = following
+                size = min(len(view), part.remaining)
+                _pwrite_all(fd, view[:size], part.offset + part.completed)
+                part.completed += size  # only once the bytes are written: see PrefixHasher
+                view = view[size:]
+                self._advanced()
+        return part
 
     # -- one stream, for servers that ignore Range ------------------------------------------------
     def _advanced(self) -> None:
@@ -305,10 +346,14 @@ class BlobDownload:
 
     # -- retries ---------------------------------------------------------------------------------
     def _retrying(
-        self, attempt: Callable[[], None], what: str, done: Callable[[], bool] | None = None
+        self,
+        attempt: Callable[[], None],
+        what: Callable[[], str],
+        done: Callable[[], bool] | None = None,
     ) -> None:
         """Call ``attempt`` until ``done()`` (or every part is complete), retrying transient
-        failures; only consecutive attempts without progress count toward the limit."""
+        failures; only consecutive attempts without progress count toward the limit. ``what()``
+        names what failed in the error."""
         is_done = done or (lambda: all(p.remaining == 0 for p in self.parts) or self._stop.is_set())
         failures = 0
         while not is_done():
@@ -325,11 +370,16 @@ class BlobDownload:
             failures = 0 if self.completed > before else failures + 1
             if failures >= self.client.retry.attempts:
                 raise RegistryError(
-                    f"downloading {what} of {self.layer.digest} failed: {_message(error)}"
+                    f"downloading {what()} of {self.layer.digest} failed: {_message(error)}"
                 ) from error
             if failures:
                 retry_after = error.retry_after if isinstance(error, RegistryStatusError) else None
                 self.client.retry.wait(failures, retry_after)
+
+
+def _continues(before: Part, after: Part) -> bool:
+    """Whether ``after`` starts, with nothing of it on disk yet, where ``before`` ends."""
+    return after.offset == before.end and after.completed == 0
 
 
 def _message(error: BaseException | None) -> str:

@@ -10,8 +10,10 @@ unused layers`` and ``success`` events around the ones yielded here::
 The manifest is checked (``check_pullable``: at least one layer, sizes above zero, no duplicate
 digests; every digest is a valid sha256; sizes at most ``max_blob_size``) before any path is built
 from it. A blob already in the store gives one event with ``completed == total`` and is not hashed
-again. Every other blob is downloaded (:mod:`pollama.registry.download`), then all are verified and
-published; the manifest bytes are written exactly as the registry sent them.
+again. Every other blob is downloaded (:mod:`pollama.registry.download`; the small ones all at
+once in the background from the start, :mod:`pollama.registry.prefetch`, each reported with one
+event when its turn comes), then all are verified and published; the manifest bytes are written
+exactly as the registry sent them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pollama.progress import Progress
 from pollama.registry.client import RegistryClient
 from pollama.registry.download import BlobDownload, DownloadOptions, publish_blob
 from pollama.registry.errors import MANIFEST_NOT_FOUND, RegistryUnreachable
+from pollama.registry.prefetch import SMALL_BLOB, Prefetch
 from pollama.store import MANIFEST_MEDIA_TYPE, Layer, Manifest, Store
 from pollama.store.manifest import OCI_MANIFEST_MEDIA_TYPE, check_pullable
 
@@ -83,19 +86,28 @@ def pull_layers(
     NotFound, RegistryError or OSError for a blob; nothing unverified is ever published.
     """
     manifest = fetch_manifest(client, name, options)
+    layers = list({layer.digest: layer for layer in (*manifest.layers, manifest.config)}.values())
+    missing = [layer for layer in layers if not store.has_blob(layer.digest)]
+    prefetch = Prefetch(
+        BlobDownload(store, client, layer, options) for layer in missing if layer.size <= SMALL_BLOB
+    )
+    prefetch.start()
     fetched: list[BlobDownload] = []
-    seen = set()
-    for layer in (*manifest.layers, manifest.config):
-        if layer.digest in seen:
-            continue  # the config may share a digest with a layer
-        seen.add(layer.digest)
-        if store.has_blob(layer.digest):
-            yield _event(layer, layer.size)
-            continue
-        download = BlobDownload(store, client, layer, options)
-        for completed in download.run():
-            yield _event(layer, completed)
-        fetched.append(download)
+    try:
+        for layer in layers:
+            if layer.digest in prefetch:
+                fetched.append(prefetch.wait(layer.digest))
+                yield _event(layer, layer.size)
+            elif store.has_blob(layer.digest):
+                yield _event(layer, layer.size)
+            else:
+                download = BlobDownload(store, client, layer, options)
+                for completed in download.run():
+                    prefetch.check()  # a small blob that failed fails the pull now
+                    yield _event(layer, completed)
+                fetched.append(download)
+    finally:
+        prefetch.cancel()  # a no-op for those that finished
     yield Progress("verifying sha256 digest")
     for download in fetched:
         publish_blob(store, download.layer, digest_seen=download.digest_seen)

@@ -10,7 +10,9 @@ So a download starts with one connection and measures. :class:`ConnectionRamp` d
 byte count after each ``window`` seconds at a constant number of connections: it adds one when
 the last addition raised the rate by at least ``gain`` (the first addition is always tried), and
 when an addition did not pay off it goes back to the number before and stays there.
-:func:`fetch_ramped` runs the work, one part at a time per connection, in that many threads.
+:func:`fetch_ramped` runs the work in that many threads, each taking the next part of a
+:class:`WorkQueue` when it is done with one; a thread whose request runs on into the parts that
+follow its own takes them as it reaches them, so one connection reads a blob in one request.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -74,8 +76,54 @@ class ConnectionRamp:
         return self.target
 
 
+class WorkQueue(Generic[T]):
+    """The items of :func:`fetch_ramped` not yet taken, in order; shared by its threads.
+
+    ``follows(a, b)`` says whether item ``b`` carries on right where item ``a`` ends, so that a
+    thread may go on from one to the other without a new request. :attr:`shared` says whether
+    more than one thread takes items (or soon will): a thread alone may ask for the run of items
+    after its own in one request, where threads that share would cut each other's requests short
+    and waste what was in flight.
+    """
+
+    def __init__(self, items: Sequence[T], follows: Callable[[T, T], bool]) -> None:
+        self._items = deque(items)
+        self._follows = follows
+        self._lock = threading.Lock()
+        self.shared = False
+
+    def __bool__(self) -> bool:
+        with self._lock:
+            return bool(self._items)
+
+    def take(self) -> T | None:
+        """The next item, or None when none is left."""
+        with self._lock:
+            return self._items.popleft() if self._items else None
+
+    def take_after(self, item: T) -> T | None:
+        """The next item when it follows ``item``; None (taking nothing) otherwise."""
+        with self._lock:
+            if self._items and self._follows(item, self._items[0]):
+                return self._items.popleft()
+            return None
+
+    def run_after(self, item: T) -> list[T]:
+        """The items that follow ``item`` one after another as things stand (nothing is taken;
+        another thread may take them first)."""
+        run: list[T] = []
+        with self._lock:
+            last = item
+            for candidate in self._items:
+                if not self._follows(last, candidate):
+                    break
+                run.append(candidate)
+                last = candidate
+        return run
+
+
 def fetch_ramped(
-    items: Sequence[T],
+    queue: WorkQueue[T],
     work: Callable[[T], None],
     *,
     ramp: ConnectionRamp,
@@ -83,15 +131,15 @@ def fetch_ramped(
     monotonic: Callable[[], float],
     halt: threading.Event,
 ) -> int:
-    """Call ``work(item)`` for every item, in order, from as many threads as ``ramp`` says.
+    """Call ``work(item)`` for every item of ``queue`` from as many threads as ``ramp`` says.
 
-    Each thread takes the next item when it has finished one, and ends when no item is left or
-    there are more threads than :attr:`ConnectionRamp.target`. ``completed()`` is the progress
-    the ramp measures. When a ``work`` call raises, ``halt`` is set (the others are expected to
+    Each thread takes the next item when it has finished one (``work`` may take the items that
+    follow its own with :meth:`WorkQueue.take_after`), and ends when no item is left or there
+    are more threads than :attr:`ConnectionRamp.target`. ``completed()`` is the progress the
+    ramp measures. When a ``work`` call raises, ``halt`` is set (the others are expected to
     return soon after), every thread is joined and the first exception is raised. Returns the
     most threads that ran at once.
     """
-    queue = deque(items)
     lock = threading.Lock()
     changed = threading.Condition(lock)
     errors: list[BaseException] = []
@@ -104,9 +152,11 @@ def fetch_ramped(
         try:
             while True:
                 with lock:
-                    if not queue or halt.is_set() or running > ramp.target:
+                    if halt.is_set() or running > ramp.target:
                         return
-                    item = queue.popleft()
+                item = queue.take()
+                if item is None:
+                    return
                 work(item)
         except BaseException as err:  # noqa: BLE001 - handed to the caller's thread
             with lock:
@@ -129,6 +179,7 @@ def fetch_ramped(
         while True:
             if running == 0 and (not queue or halt.is_set()):
                 break
+            queue.shared = max(running, ramp.target) > 1
             while running < ramp.target and queue and not halt.is_set():
                 start_worker()
             if ramp.settled:
@@ -136,7 +187,7 @@ def fetch_ramped(
                 continue
             changed.wait(max(0.0, ramp.next_look() - monotonic()))
             if running >= ramp.target and queue:  # only a window at full strength says anything
-                ramp.observe(monotonic(), completed())
+                queue.shared = ramp.observe(monotonic(), completed()) > 1 or running > 1
             elif not queue:
                 ramp.settle()
     for thread in threads:
@@ -146,4 +197,4 @@ def fetch_ramped(
     return peak
 
 
-__all__ = ["ConnectionRamp", "fetch_ramped"]
+__all__ = ["ConnectionRamp", "WorkQueue", "fetch_ramped"]
