@@ -4,6 +4,7 @@ thinking defaults, embeddings and Ctrl+C (spec §1.6)."""
 from __future__ import annotations
 
 import io
+import signal
 from collections.abc import Iterator
 from typing import Any
 
@@ -187,3 +188,27 @@ def test_embedding_without_the_endpoint(use: Any, capsys: pytest.CaptureFixture[
     api.embedding = ResponseError("404 page not found", 404)
     assert main(["run", "m", "x"]) == 1
     assert "does not support embeddings" in capsys.readouterr().err
+
+
+@pytest.fixture
+def restore_sigint() -> Iterator[None]:
+    saved = signal.getsignal(signal.SIGINT)
+    yield
+    signal.signal(signal.SIGINT, saved)
+
+
+@pytest.mark.usefixtures("restore_sigint")
+def test_an_ignored_ctrl_c_is_made_to_interrupt_again() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    run_module.stop_on_ctrl_c()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.usefixtures("restore_sigint")
+def test_a_ctrl_c_handler_of_its_own_is_left_alone() -> None:
+    def handler(_signum: int, _frame: object) -> None:
+        pass
+
+    signal.signal(signal.SIGINT, handler)
+    run_module.stop_on_ctrl_c()
+    assert signal.getsignal(signal.SIGINT) is handler

@@ -8,6 +8,7 @@ import fcntl
 import os
 import re
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -122,9 +123,22 @@ def test_missing_model(engine_server: ServerProcess) -> None:
 class Terminal:
     """A child process on a pseudo-terminal that it has as its controlling terminal."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], columns: int = 200) -> None:
+    def __init__(
+        self,
+        argv: list[str],
+        env: dict[str, str],
+        columns: int = 200,
+        sigint: signal.Handlers = signal.SIG_DFL,
+    ) -> None:
         master, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+
+        def become_foreground() -> None:
+            fcntl.ioctl(0, termios.TIOCSCTTY, 0)  # so Ctrl+C is SIGINT
+            # What a shell gives a command in the foreground (a test runner started in the
+            # background passes SIGINT on ignored), unless the test asks for something else.
+            signal.signal(signal.SIGINT, sigint)
+
         self.process = subprocess.Popen(
             argv,
             stdin=slave,
@@ -132,7 +146,7 @@ class Terminal:
             stderr=slave,
             env=env,
             start_new_session=True,
-            preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # so Ctrl+C is SIGINT
+            preexec_fn=become_foreground,
         )
         os.close(slave)
         self.master = master
@@ -196,10 +210,12 @@ class Terminal:
 def terminal(engine_server: ServerProcess) -> Iterator[Callable[..., Terminal]]:
     opened: list[Terminal] = []
 
-    def open_terminal(*args: str, **extra_env: str) -> Terminal:
+    def open_terminal(
+        *args: str, sigint: signal.Handlers = signal.SIG_DFL, **extra_env: str
+    ) -> Terminal:
         env = {**engine_server.env(), "TERM": "xterm-256color", "PROMPT_TOOLKIT_NO_CPR": "1"}
         env.update(extra_env)
-        term = Terminal([sys.executable, "-m", "pollama", "run", *args], env)
+        term = Terminal([sys.executable, "-m", "pollama", "run", *args], env, sigint=sigint)
         opened.append(term)
         return term
 
@@ -278,6 +294,21 @@ def test_interactive_interrupts(
     assert show(engine_server, "interrupted")["messages"] == [{"role": "user", "content": prompt}]
 
     term.send("\x04")  # Ctrl+D on an empty line
+    assert term.wait() == 0
+
+
+def test_ctrl_c_stops_an_answer_in_a_session_started_with_sigint_ignored(
+    engine_server: ServerProcess, terminal: Callable[..., Terminal]
+) -> None:
+    # nohup, and a shell's background job, start commands with SIGINT ignored.
+    term = terminal(MODEL, sigint=signal.SIG_IGN)
+    term.expect(">>> ")
+    term.line("/set parameter num_predict 2000")
+    term.line("Write a very long story about a dragon.")
+    term.expect(r"([A-Za-z']+[ ,.]+){6}")  # the answer is streaming
+    term.send("\x03")
+    term.expect(">>> ", timeout=15)
+    term.send("\x04")
     assert term.wait() == 0
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -169,6 +170,7 @@ def ensure_model(api: Client, model: str, *, insecure: bool = False) -> dict[str
 
 
 def run(args: argparse.Namespace) -> int:
+    stop_on_ctrl_c()
     options = RunOptions.from_args(args)
     prompt, interactive = read_prompt(list(args.prompt or []), sys.stdin, sys.stdout)
     api = client()
@@ -179,6 +181,14 @@ def run(args: argparse.Namespace) -> int:
     if interactive:
         return _interactive(api, options, info)
     return generate_once(api, options, prompt, default_think(options.think, capabilities))
+
+
+def stop_on_ctrl_c() -> None:
+    """Make Ctrl+C (SIGINT) raise KeyboardInterrupt even when this process was started with it
+    ignored (as ``nohup`` and shells' background jobs start commands): Python then leaves it
+    ignored, and an answer could not be stopped. Ollama's ``run`` catches SIGINT the same way."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def embed(api: Client, options: RunOptions, prompt: str, *, stdout: TextIO | None = None) -> int:
@@ -287,4 +297,5 @@ __all__ = [
     "parse_think",
     "read_prompt",
     "run",
+    "stop_on_ctrl_c",
 ]
