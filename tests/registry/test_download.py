@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable
 
 import pytest
@@ -175,3 +177,28 @@ def test_a_resumed_run_asks_only_for_the_missing_stretches(
         f"bytes={2 * part}-{3 * part - 1}",
         f"bytes={3 * part + part // 2}-{SIZE - 1}",  # the rest of part 3, then part 4
     ]
+
+
+def test_a_second_download_of_a_blob_follows_the_first_ones_progress(
+    fake: FakeRegistry, connect: Connect, store: Store, small_parts: DownloadOptions
+) -> None:
+    size = 1 << 20
+    data = random_bytes(size, 21)
+    layer = Layer(MediaType.MODEL, Digest.parse(fake.add_blob(data)), size)
+    fake.faults.throttle = 0.01  # 64 chunks over 4 connections: 160 ms at least
+    _, client = connect(f"{fake.host}/ns/m:t")
+    first = BlobDownload(store, client, layer, small_parts)
+    worker = threading.Thread(target=lambda: list(first.run()))
+    worker.start()
+    files = PartialFiles(store, layer.digest)
+    deadline = time.monotonic() + 10
+    while files.load(size) is None and time.monotonic() < deadline:  # the first one has begun
+        time.sleep(0.005)
+    second = BlobDownload(store, client, layer, small_parts)
+    progress = list(second.run())
+    worker.join()
+    assert any(0 < completed < size for completed in progress)  # it moved while it waited
+    assert progress[-1] == size and second.digest_seen == layer.digest
+    publish_blob(store, layer, digest_seen=second.digest_seen)
+    assert store.blob_path(layer.digest).read_bytes() == data
+    assert sum(h.sent for h in fake.blob_hits()) == size + 1  # fetched once, + the 1-byte probe

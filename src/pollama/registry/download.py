@@ -2,7 +2,8 @@
 
 :class:`BlobDownload` fills ``<blobs>/sha256-<hex>-partial`` (:mod:`pollama.registry.partial`):
 
-1. take the blob's lock; a blob that is already published needs nothing;
+1. take the blob's lock (while another download holds it, report the progress its part states
+   show); a blob that is already published needs nothing;
 2. load the saved part states, or plan parts (:mod:`pollama.registry.parts`) and save them;
    pre-size the partial file (sparse);
 3. ``HEAD`` the blob (its size must equal the manifest's) and resolve the URL to fetch from,
@@ -107,6 +108,7 @@ class BlobDownload:
         self.digest_seen: Digest | None = None
         self.peak_connections = 0
         """The most parts fetched at once during :meth:`run`."""
+        self._seen_elsewhere = 0  # bytes another download of this blob has saved, while we wait
         """The sha256 of the partial file, hashed during :meth:`run`; None until it completes."""
         self._stop = threading.Event()
         self._hasher: PrefixHasher | None = None
@@ -118,8 +120,9 @@ class BlobDownload:
 
     @property
     def completed(self) -> int:
-        """Bytes of the blob on disk, counting those already there before this run."""
-        return sum(part.completed for part in self.parts)
+        """Bytes of the blob on disk, counting those already there before this run (and, while
+        another download of the blob holds its lock, the bytes that one has saved)."""
+        return max(sum(part.completed for part in self.parts), self._seen_elsewhere)
 
     def run(self) -> Generator[int, None, None]:
         """Fill the partial file, yielding :attr:`completed` as it grows; returns when it is full.
@@ -144,6 +147,7 @@ class BlobDownload:
 
     def _locked_run(self) -> None:
         with self.files.locked(self._wait_for_lock) as fd:
+            self._seen_elsewhere = 0  # from here on the parts say (the other one may have failed)
             if self.store.has_blob(self.layer.digest):
                 self.files.remove()
                 self.parts = [Part(0, 0, self.layer.size, self.layer.size)]
@@ -176,6 +180,11 @@ class BlobDownload:
             raise DownloadStopped()
 
     def _wait_for_lock(self) -> None:
+        # Another pull (in this process or another) is downloading the blob: report its progress
+        # from the part states it saves, so that this pull's progress moves with it.
+        saved = self.files.load(self.layer.size)
+        if saved is not None:
+            self._seen_elsewhere = sum(part.completed for part in saved)
         if self._stop.wait(self.options.lock_poll):
             raise DownloadStopped()
 
