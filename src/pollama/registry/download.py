@@ -106,10 +106,10 @@ class BlobDownload:
         self.files = PartialFiles(store, layer.digest)
         self.parts: list[Part] = []
         self.digest_seen: Digest | None = None
+        """The sha256 of the partial file, hashed during :meth:`run`; None until it completes."""
         self.peak_connections = 0
         """The most parts fetched at once during :meth:`run`."""
         self._seen_elsewhere = 0  # bytes another download of this blob has saved, while we wait
-        """The sha256 of the partial file, hashed during :meth:`run`; None until it completes."""
         self._stop = threading.Event()
         self._hasher: PrefixHasher | None = None
         self._checkpointer: Checkpointer | None = None
