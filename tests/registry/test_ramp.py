@@ -53,6 +53,12 @@ def test_an_addition_that_does_not_pay_is_taken_back_for_good() -> None:
     assert ramp.observe(10.0, 10_000) == 1
 
 
+def test_bytes_already_there_do_not_count_as_rate() -> None:
+    ramp = ConnectionRamp(4, window=1.0, gain=1.2, now=0.0, completed=1_000_000)  # a resume
+    ramp.observe(1.0, 1_000_100)  # 100 B/s with one
+    assert ramp.observe(2.0, 1_000_300) == 3  # 200 B/s with two: the second paid off
+
+
 def test_a_window_of_zero_opens_every_connection_at_once() -> None:
     ramp = ConnectionRamp(3, window=0.0, gain=1.2, now=0.0)
     assert (ramp.target, ramp.settled) == (3, True)

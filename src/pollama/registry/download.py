@@ -225,6 +225,7 @@ class BlobDownload:
             window=options.ramp_window,
             gain=options.ramp_gain,
             now=options.monotonic(),
+            completed=self.completed,
         )
         try:
             self.peak_connections = fetch_ramped(

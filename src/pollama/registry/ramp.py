@@ -29,9 +29,12 @@ class ConnectionRamp:
     """The number of connections to use (:attr:`target`), updated by :meth:`observe` (pure).
 
     A ``window`` of 0 measures nothing: every connection from the start, as Ollama does.
+    ``completed`` is the byte count at ``now`` (a resumed download starts above 0).
     """
 
-    def __init__(self, limit: int, *, window: float, gain: float, now: float) -> None:
+    def __init__(
+        self, limit: int, *, window: float, gain: float, now: float, completed: int = 0
+    ) -> None:
         if limit < 1 or window < 0 or gain < 1:
             raise ValueError("a ramp needs limit >= 1, window >= 0 and gain >= 1")
         self.limit = limit
@@ -40,7 +43,7 @@ class ConnectionRamp:
         self.target = limit if window == 0 else 1
         self._settled = self.target == limit
         self._window_start = now
-        self._window_bytes = 0
+        self._window_bytes = completed
         self._previous_rate: float | None = None  # bytes/s with target - 1 connections
 
     @property
