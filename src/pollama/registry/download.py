@@ -217,11 +217,12 @@ class BlobDownload:
 
     # -- parallel ranges -------------------------------------------------------------------------
     def _fetch(self, fd: int, url: httpx.URL) -> None:
-        queue = WorkQueue([part for part in self.parts if part.remaining], _continues)
+        pending = [part for part in self.parts if part.remaining]
+        queue = WorkQueue(pending, _continues)
         options = self.options
         halt = threading.Event()
         ramp = ConnectionRamp(
-            min(options.concurrency, sum(1 for part in self.parts if part.remaining)),
+            min(options.concurrency, len(pending)),
             window=options.ramp_window,
             gain=options.ramp_gain,
             now=options.monotonic(),

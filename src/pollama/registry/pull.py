@@ -87,9 +87,11 @@ def pull_layers(
     """
     manifest = fetch_manifest(client, name, options)
     layers = list({layer.digest: layer for layer in (*manifest.layers, manifest.config)}.values())
-    missing = [layer for layer in layers if not store.has_blob(layer.digest)]
+    missing = {layer.digest for layer in layers if not store.has_blob(layer.digest)}
     prefetch = Prefetch(
-        BlobDownload(store, client, layer, options) for layer in missing if layer.size <= SMALL_BLOB
+        BlobDownload(store, client, layer, options)
+        for layer in layers
+        if layer.digest in missing and layer.size <= SMALL_BLOB
     )
     prefetch.start()
     fetched: list[BlobDownload] = []
@@ -98,7 +100,7 @@ def pull_layers(
             if layer.digest in prefetch:
                 fetched.append(prefetch.wait(layer.digest))
                 yield _event(layer, layer.size)
-            elif store.has_blob(layer.digest):
+            elif layer.digest not in missing:
                 yield _event(layer, layer.size)
             else:
                 download = BlobDownload(store, client, layer, options)
