@@ -20,12 +20,11 @@ import httpx
 import ollama
 import pytest
 
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
 from pollama.names import ModelName
 from pollama.sources import default_catalog
 from pollama.store import MediaType, Store
 from tests.conftest import ServerProcess, start_server
+from tests.support.models import create_from_gguf
 
 pytestmark = pytest.mark.engine
 
@@ -38,11 +37,7 @@ def server(
     tmp_path_factory: pytest.TempPathFactory, nomic_path: Path, smollm2_path: Path
 ) -> Iterator[ServerProcess]:
     root = tmp_path_factory.mktemp("embed")
-    store = Store(root / "models")
-    with smollm2_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse("smollm2:135m"), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root / "models"), "smollm2:135m", smollm2_path)
     cache = root / "cache"
     cache.mkdir()
     (cache / f"{NOMIC.model.sha256}.gguf").symlink_to(nomic_path)

@@ -17,11 +17,9 @@ import httpx
 import ollama
 import pytest
 
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
-from pollama.names import ModelName
 from pollama.store import Store
 from tests.conftest import ServerProcess
+from tests.support.models import create_from_gguf
 from tests.support.tiny_projector import IMAGE_TOKENS, build_tiny_projector, tiny_png
 
 GEMMA_TEMPLATE = (
@@ -46,11 +44,7 @@ def gemma3_path() -> Path:
 def store_dir(tmp_path_factory: pytest.TempPathFactory, gemma3_path: Path) -> Path:
     """A store holding gemma3-270m's weights as a plain model (the blob the vision model reuses)."""
     root = tmp_path_factory.mktemp("images") / "models"
-    store = Store(root)
-    with gemma3_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse("gemma3-text"), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root), "gemma3-text", gemma3_path)
     return root
 
 
@@ -145,11 +139,7 @@ def test_smollm2_refuses_images(
     server_factory: Callable[..., ServerProcess], smollm2_path: Path, tmp_path: Path
 ) -> None:
     root = tmp_path / "smol-models"
-    store = Store(root)
-    with smollm2_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse("smollm2:135m"), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root), "smollm2:135m", smollm2_path)
     server = server_factory(root)
     body = {"model": "smollm2:135m", "prompt": "Hi", "images": [IMAGE]}
     reply = post(server, "/api/generate", body)

@@ -15,11 +15,9 @@ import httpx
 import ollama
 import pytest
 
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
-from pollama.names import ModelName
 from pollama.store import Store
 from tests.conftest import ServerProcess
+from tests.support.models import create_from_gguf
 
 pytestmark = pytest.mark.engine
 
@@ -30,11 +28,7 @@ PARIS = [{"role": "user", "content": "What is the capital of France?"}]
 def models_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_path: Path) -> Path:
     """A store holding smollm2:135m, built once for the module."""
     root = tmp_path_factory.mktemp("store") / "models"
-    store = Store(root)
-    with smollm2_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse("smollm2:135m"), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root), "smollm2:135m", smollm2_path)
     return root
 
 

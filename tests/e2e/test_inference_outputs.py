@@ -19,11 +19,9 @@ import openai
 import pytest
 from pydantic import BaseModel
 
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
-from pollama.names import ModelName
 from pollama.store import Store
 from tests.conftest import ServerProcess
+from tests.support.models import create_from_gguf
 
 pytestmark = pytest.mark.engine
 
@@ -115,11 +113,7 @@ def get_weather(city: str) -> str:
 @pytest.fixture(scope="module")
 def store_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_path: Path) -> Path:
     root = tmp_path_factory.mktemp("outputs") / "models"
-    store = Store(root)
-    with smollm2_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse("smollm2:135m"), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root), "smollm2:135m", smollm2_path)
     return root
 
 

@@ -15,11 +15,9 @@ import openai
 import pytest
 from openai.types.chat import ChatCompletionMessageParam
 
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
-from pollama.names import ModelName
 from pollama.store import Store
 from tests.conftest import ServerProcess, start_server
+from tests.support.models import create_from_gguf
 
 pytestmark = pytest.mark.engine
 
@@ -35,11 +33,7 @@ def openai_server(
 ) -> Iterator[ServerProcess]:
     """One server for the module, its store holding smollm2:135m."""
     root = tmp_path_factory.mktemp("openai")
-    store = Store(root / "models")
-    with smollm2_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse(MODEL), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root / "models"), MODEL, smollm2_path)
     (root / "home").mkdir()
     server = start_server(root / "models", root / "server.log", {"HOME": str(root / "home")})
     yield server
@@ -395,11 +389,7 @@ def embedding_client(
 ) -> Iterator[openai.OpenAI]:
     """The openai client of a server whose store holds nomic-embed-text."""
     root = tmp_path_factory.mktemp("openai-embed")
-    store = Store(root / "models")
-    with nomic_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(name=ModelName.parse(EMBEDDER), files={"model.gguf": digest})
-    list(create_model(store, spec, read_gguf))
+    create_from_gguf(Store(root / "models"), EMBEDDER, nomic_path)
     (root / "home").mkdir()
     server = start_server(root / "models", root / "server.log", {"HOME": str(root / "home")})
     try:

@@ -27,8 +27,6 @@ import ollama
 import pytest
 
 from pollama.cli.pull import NOT_AUTHORIZED
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
 from pollama.names import ModelName
 from pollama.registry import (
     DownloadOptions,
@@ -41,6 +39,7 @@ from pollama.store import CONFIG_MEDIA_TYPE, Layer, Manifest, MediaType, Store
 from tests.conftest import ServerProcess
 from tests.support.counting_proxy import CountingProxy
 from tests.support.fake_registry import MANIFEST_TYPE, FakeRegistry, Faults
+from tests.support.models import create_from_gguf
 from tests.support.real_registry import RealRegistry, running_registry
 
 MODEL = "application/vnd.ollama.image.model"
@@ -136,20 +135,12 @@ def model_files(server: ServerProcess, name: str) -> dict[str, str]:
     return {"manifest": hashlib.sha256(raw).hexdigest(), **blobs}
 
 
-def create_in_store(store: Store, name: ModelName, gguf: Path) -> Manifest:
-    """Create ``name`` from ``gguf`` in ``store`` as ``pollama create`` would."""
-    with gguf.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    list(create_model(store, CreateSpec(name=name, files={"model.gguf": digest}), read_gguf))
-    return store.read_manifest(name)
-
-
 def publish(registry: RealRegistry, name: str, gguf: Path, scratch: Path) -> Manifest:
     """Put a model made from ``gguf`` on ``registry`` with pollama's own push (production
     part sizes), from a scratch store that is deleted afterwards."""
     parsed = ModelName.parse(name)
     store = Store(scratch)
-    manifest = create_in_store(store, parsed, gguf)
+    manifest = create_from_gguf(store, parsed, gguf)
     with contextlib.closing(default_http_client()) as http:
         client = RegistryClient(http, parsed, insecure=True)
         events = list(push_to_registry(store, parsed, client))

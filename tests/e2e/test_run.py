@@ -20,11 +20,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from pollama.create import CreateSpec, create_model
-from pollama.gguf import read_gguf
-from pollama.names import ModelName
 from pollama.store import Store
 from tests.conftest import ServerProcess
+from tests.support.models import create_from_gguf
 
 pytestmark = pytest.mark.engine
 
@@ -48,15 +46,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07|\x1b[=>78]|\r")
 def models_dir(tmp_path_factory: pytest.TempPathFactory, smollm2_path: Path) -> Path:
     """A store holding smollm2:135m with greedy sampling and short answers, built once."""
     root = tmp_path_factory.mktemp("store") / "models"
-    store = Store(root)
-    with smollm2_path.open("rb") as f:
-        digest = store.write_blob(iter(lambda: f.read(1 << 20), b""))
-    spec = CreateSpec(
-        name=ModelName.parse(MODEL),
-        files={"model.gguf": digest},
-        parameters={"temperature": 0.0, "num_predict": 64},
+    create_from_gguf(
+        Store(root), MODEL, smollm2_path, parameters={"temperature": 0.0, "num_predict": 64}
     )
-    list(create_model(store, spec, read_gguf))
     return root
 
 
