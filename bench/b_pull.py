@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from bench.context import Context, Section
-from bench.registry import Registry
+from bench.registry import RealRegistry, start_registry
 from bench.server import PollamaServer
 from bench.stats import fmt, median, ratio
 
@@ -28,7 +28,7 @@ TARGET = 0.8
 _CHUNK = 1 << 20
 
 
-def _model_digest(registry: Registry, repo: str) -> tuple[str, int]:
+def _model_digest(registry: RealRegistry, repo: str) -> tuple[str, int]:
     """The digest and size of the model layer of ``repo:latest``."""
     accept = "application/vnd.docker.distribution.manifest.v2+json"
     reply = httpx.get(f"{registry.url}/v2/{repo}/manifests/latest", headers={"Accept": accept})
@@ -38,7 +38,7 @@ def _model_digest(registry: Registry, repo: str) -> tuple[str, int]:
     return str(biggest["digest"]), int(biggest["size"])
 
 
-def _http_get(registry: Registry, repo: str, digest: str, target: Path) -> float:
+def _http_get(registry: RealRegistry, repo: str, digest: str, target: Path) -> float:
     started = time.perf_counter()
     with httpx.Client(trust_env=False, timeout=120) as http, target.open("wb") as out:
         with http.stream("GET", f"{registry.url}/v2/{repo}/blobs/{digest}") as resp:
@@ -50,7 +50,7 @@ def _http_get(registry: Registry, repo: str, digest: str, target: Path) -> float
     return elapsed
 
 
-def _curl(registry: Registry, repo: str, digest: str, target: Path) -> float:
+def _curl(registry: RealRegistry, repo: str, digest: str, target: Path) -> float:
     started = time.perf_counter()
     url = f"{registry.url}/v2/{repo}/blobs/{digest}"
     subprocess.run(["curl", "-sSfo", str(target), url], check=True)
@@ -100,7 +100,7 @@ def run(ctx: Context) -> Section:
     times: dict[str, list[float]] = {"pollama pull": [], "HTTP GET (httpx)": [], "cp": []}
     if shutil.which("curl"):
         times["HTTP GET (curl)"] = []
-    with Registry(ctx.workdir / "registry") as registry:
+    with start_registry(ctx.workdir / "registry") as registry:
         repo = "bench/gemma3"
         name = f"{registry.host}/{repo}"
         with PollamaServer(ctx.store, ctx.workdir / "push.server.log") as source:

@@ -3,7 +3,8 @@
 :func:`running_registry` starts ``docker-registry serve <config.yml>`` on a free 127.0.0.1 port
 with filesystem storage in a temporary folder, waits until ``/v2/`` answers, and stops it at the
 end. Without the binary the test is skipped, unless ``CI`` is set: then it fails, because CI
-installs it (``apt-get install -y docker-registry``).
+installs it (``apt-get install -y docker-registry``). The benchmarks (``bench/registry.py``) run
+the same registry, passing the binary themselves.
 """
 
 from __future__ import annotations
@@ -59,6 +60,11 @@ class RealRegistry:
     def url(self) -> str:
         return f"{'https' if self.tls else 'http'}://{self.host}"
 
+    def blob_file(self, digest: str) -> Path:
+        """Where the registry keeps blob ``sha256:<hex>`` on disk."""
+        hexdigest = digest.split(":", 1)[1]
+        return self.root / "docker/registry/v2/blobs/sha256" / hexdigest[:2] / hexdigest / "data"
+
 
 def registry_binary() -> str:
     """The binary's path; skips the test without it (fails under ``CI``)."""
@@ -80,13 +86,18 @@ def _free_port() -> int:
 
 @contextmanager
 def running_registry(
-    workdir: Path, timeout: float = 20.0, *, tls: tuple[Path, Path] | None = None
+    workdir: Path,
+    timeout: float = 20.0,
+    *,
+    tls: tuple[Path, Path] | None = None,
+    binary: str | None = None,
 ) -> Iterator[RealRegistry]:
     """Start a registry storing under ``workdir``; stop it when the block ends.
 
     With ``tls`` (a certificate and its key, see :mod:`tests.support.tls`) it serves https.
+    ``binary`` defaults to :func:`registry_binary` (which skips the test without one).
     """
-    binary = registry_binary()
+    binary = binary or registry_binary()
     workdir.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     config = workdir / "config.yml"
