@@ -30,26 +30,33 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return home
 
 
+def _test_model(variable: str) -> Path:
+    """The GGUF file that scripts/test names in ``variable``; skips the test without it (fails
+    under ``CI``, where scripts/test always fetches it)."""
+    value = os.environ.get(variable)
+    if not value or not Path(value).is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{variable} is not set; run the tests through scripts/test")
+        pytest.skip(f"{variable} is not set")
+    return Path(value)
+
+
 @pytest.fixture(scope="session")
 def smollm2_path() -> Path:
     """SmolLM2-135M-Instruct (Q4_1), fetched by scripts/test; required in CI."""
-    value = os.environ.get("POLLAMA_TEST_SMOLLM2")
-    if not value or not Path(value).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("POLLAMA_TEST_SMOLLM2 is not set; run the tests through scripts/test")
-        pytest.skip("POLLAMA_TEST_SMOLLM2 is not set")
-    return Path(value)
+    return _test_model("POLLAMA_TEST_SMOLLM2")
 
 
 @pytest.fixture(scope="session")
 def nomic_path() -> Path:
     """nomic-embed-text v1.5 (F16), the embedding model, fetched by scripts/test; required in CI."""
-    value = os.environ.get("POLLAMA_TEST_NOMIC")
-    if not value or not Path(value).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("POLLAMA_TEST_NOMIC is not set; run the tests through scripts/test")
-        pytest.skip("POLLAMA_TEST_NOMIC is not set")
-    return Path(value)
+    return _test_model("POLLAMA_TEST_NOMIC")
+
+
+@pytest.fixture(scope="session")
+def gemma3_path() -> Path:
+    """gemma-3-270m (Q4_K_M, 253 MB), fetched by scripts/test; required in CI."""
+    return _test_model("POLLAMA_TEST_GEMMA3")
 
 
 def free_port() -> int:

@@ -9,7 +9,6 @@ projector refuses images with 400.
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,17 +26,6 @@ GEMMA_TEMPLATE = (
 )
 OPTIONS = {"temperature": 0, "num_predict": 2, "seed": 1}
 IMAGE = base64.b64encode(tiny_png()).decode("ascii")
-
-
-@pytest.fixture(scope="module")
-def gemma3_path() -> Path:
-    """gemma-3-270m (Q4_K_M), fetched by scripts/test; required in CI."""
-    value = os.environ.get("POLLAMA_TEST_GEMMA3")
-    if not value or not Path(value).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("POLLAMA_TEST_GEMMA3 is not set; run the tests through scripts/test")
-        pytest.skip("POLLAMA_TEST_GEMMA3 is not set")
-    return Path(value)
 
 
 @pytest.fixture(scope="module")

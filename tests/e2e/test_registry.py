@@ -79,17 +79,6 @@ def fake() -> Iterator[FakeRegistry]:
     registry.stop()
 
 
-@pytest.fixture
-def gemma3_path() -> Path:
-    """gemma-3-270m (Q4_K_M, 253 MB), fetched by scripts/test; required in CI."""
-    value = os.environ.get("POLLAMA_TEST_GEMMA3")
-    if not value or not Path(value).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("POLLAMA_TEST_GEMMA3 is not set; run the tests through scripts/test")
-        pytest.skip("POLLAMA_TEST_GEMMA3 is not set")
-    return Path(value)
-
-
 def pollama(server: ServerProcess, *args: str) -> subprocess.CompletedProcess[str]:
     """Run the CLI against ``server``."""
     return subprocess.run(
